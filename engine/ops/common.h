@@ -1,0 +1,34 @@
+// Helpers shared by the op front-ends: argument checks whose messages name the op and the
+// shapes, broadcast shapes, and kernel layouts.
+#pragma once
+#include <string>
+
+#include "engine/autograd.h"
+#include "engine/ops.h"
+#include "kernels/cpu/strided.h"
+
+namespace ganlite {
+
+// x must be defined, floating, on the CPU until the CUDA backend lands.
+void check_float(const char* op, const Tensor& x, const char* what = "input");
+// b must have a's dtype and device.
+void check_same(const char* op, const Tensor& a, const Tensor& b, const char* what_a = "input",
+                const char* what_b = "other");
+void check_rank(const char* op, const Tensor& x, int64_t rank, const char* what = "input");
+
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+
+// Strides of `x` as seen from a broadcast `shape` (0 on expanded dims).
+void broadcast_strides(const Tensor& x, const Shape& shape, int64_t* out);
+
+template <int N>
+cpu::Layout<N> make_layout(const char* op, const Shape& shape) {
+  GANLITE_CHECK(static_cast<int>(shape.size()) <= cpu::kMaxDims, op, ": rank ", shape.size(),
+                " exceeds the supported ", cpu::kMaxDims);
+  cpu::Layout<N> l;
+  l.ndim = static_cast<int>(shape.size());
+  for (int d = 0; d < l.ndim; ++d) l.shape[d] = shape[d];
+  return l;
+}
+
+}  // namespace ganlite

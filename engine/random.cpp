@@ -1,0 +1,61 @@
+// Seeded random tensors from the counter-based Philox generator (kernels/philox.h).
+#include "engine/random.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/philox.h"
+
+namespace ganlite {
+namespace {
+
+template <class F>
+Tensor draw(const Shape& shape, Generator& gen, DType dtype, F value_at) {
+  Tensor t = empty(shape, dtype);
+  int64_t n = t.numel();
+  uint64_t base = gen.offset, seed = gen.seed;
+  dispatch_all(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(value_at(base + i, seed));
+  });
+  gen.offset += static_cast<uint64_t>(n);
+  return t;
+}
+
+}  // namespace
+
+Tensor randn(const Shape& shape, Generator& gen, DType dtype) {
+  GANLITE_CHECK(is_float(dtype), "randn: dtype must be f32 or f64");
+  return draw(shape, gen, dtype, [](uint64_t i, uint64_t s) { return philox_normal_at(i, s); });
+}
+
+Tensor rand(const Shape& shape, Generator& gen, DType dtype, double low, double high) {
+  GANLITE_CHECK(is_float(dtype), "rand: dtype must be f32 or f64");
+  GANLITE_CHECK(low < high, "rand: empty range [", low, ", ", high, ")");
+  return draw(shape, gen, dtype, [=](uint64_t i, uint64_t s) {
+    return low + (high - low) * philox_uniform_at(i, s);
+  });
+}
+
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen) {
+  GANLITE_CHECK(low < high, "randint: empty range [", low, ", ", high, ")");
+  double span = static_cast<double>(high - low);
+  return draw(shape, gen, DType::i64, [=](uint64_t i, uint64_t s) {
+    return low + std::min<int64_t>(static_cast<int64_t>(philox_uniform_at(i, s) * span),
+                                   high - low - 1);
+  });
+}
+
+Tensor randperm(int64_t n, Generator& gen) {
+  // Sort indices by a random key: deterministic for a given (seed, offset).
+  Tensor keys = rand({n}, gen, DType::f64);
+  std::vector<int64_t> idx(n);
+  for (int64_t i = 0; i < n; ++i) idx[i] = i;
+  const double* k = keys.data<double>();
+  std::stable_sort(idx.begin(), idx.end(), [k](int64_t a, int64_t b) { return k[a] < k[b]; });
+  return from_vector(idx, {n});
+}
+
+}  // namespace ganlite

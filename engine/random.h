@@ -1,0 +1,24 @@
+// Seeded random tensors. A Generator is (seed, offset): a draw of n numbers uses counters
+// offset..offset+n-1 and advances offset by n, so results do not depend on threading or device.
+#pragma once
+#include <cstdint>
+
+#include "engine/tensor.h"
+
+namespace ganlite {
+
+struct Generator {
+  uint64_t seed = 0;
+  uint64_t offset = 0;
+  explicit Generator(uint64_t s = 0) : seed(s) {}
+};
+
+Tensor randn(const Shape& shape, Generator& gen, DType dtype = DType::f32);
+Tensor rand(const Shape& shape, Generator& gen, DType dtype = DType::f32, double low = 0.0,
+            double high = 1.0);
+// Integers uniform in [low, high), as i64.
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen);
+// A random permutation of 0..n-1 (i64), for shuffling.
+Tensor randperm(int64_t n, Generator& gen);
+
+}  // namespace ganlite
