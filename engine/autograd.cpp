@@ -12,7 +12,9 @@ namespace {
 
 thread_local bool g_grad_enabled = true;
 
-void accumulate(Tensor& slot, const Tensor& g) { slot = slot.defined() ? add(slot, g) : g; }
+void accumulate(Tensor& slot, const Tensor& g) {
+  slot = slot.defined() ? add(slot, g) : g;
+}
 
 Tensor apply_hooks(const std::vector<Hook>& hooks, Tensor g, const char* what) {
   for (const Hook& h : hooks) {
@@ -142,9 +144,15 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
 
 }  // namespace
 
-bool grad_enabled() { return g_grad_enabled; }
-NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) { g_grad_enabled = false; }
-NoGradGuard::~NoGradGuard() { g_grad_enabled = prev_; }
+bool grad_enabled() {
+  return g_grad_enabled;
+}
+NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) {
+  g_grad_enabled = false;
+}
+NoGradGuard::~NoGradGuard() {
+  g_grad_enabled = prev_;
+}
 
 bool needs_grad(const std::vector<Tensor>& inputs) {
   if (!g_grad_enabled) return false;
@@ -182,12 +190,10 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   targets.result.resize(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& x = inputs[i];
-    GANLITE_CHECK(x.defined() && x.requires_grad(), "grad: input ", i,
-                  " does not require grad");
+    GANLITE_CHECK(x.defined() && x.requires_grad(), "grad: input ", i, " does not require grad");
     const void* key = x.impl()->grad_fn ? static_cast<const void*>(x.impl()->grad_fn.get())
                                         : static_cast<const void*>(x.impl());
-    GANLITE_CHECK(targets.index.emplace(key, i).second, "grad: input ", i,
-                  " is listed twice");
+    GANLITE_CHECK(targets.index.emplace(key, i).second, "grad: input ", i, " is listed twice");
   }
   run(outputs, grad_outputs, retain_graph, &targets, "grad");
   for (size_t i = 0; i < inputs.size(); ++i)

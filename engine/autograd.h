@@ -23,8 +23,8 @@ struct Edge {
 
 struct Node {
   OpId op;
-  std::vector<Edge> next;  // one per input, in the op's input order
-  BackwardFn backward;     // emptied when the graph is freed
+  std::vector<Edge> next;   // one per input, in the op's input order
+  BackwardFn backward;      // emptied when the graph is freed
   std::vector<Hook> hooks;  // hooks registered on the output tensor
   Shape out_shape;
   DType out_dtype;

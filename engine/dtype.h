@@ -14,22 +14,41 @@ enum class Device { cpu, cuda };
 
 using Shape = std::vector<int64_t>;
 
-inline size_t dtype_size(DType t) { return t == DType::f32 ? 4 : 8; }
+inline size_t dtype_size(DType t) {
+  return t == DType::f32 ? 4 : 8;
+}
 inline const char* dtype_name(DType t) {
   switch (t) {
-    case DType::f32: return "f32";
-    case DType::f64: return "f64";
-    case DType::i64: return "i64";
+    case DType::f32:
+      return "f32";
+    case DType::f64:
+      return "f64";
+    case DType::i64:
+      return "i64";
   }
   return "?";
 }
-inline const char* device_name(Device d) { return d == Device::cpu ? "cpu" : "cuda"; }
-inline bool is_float(DType t) { return t != DType::i64; }
+inline const char* device_name(Device d) {
+  return d == Device::cpu ? "cpu" : "cuda";
+}
+inline bool is_float(DType t) {
+  return t != DType::i64;
+}
 
-template <class T> constexpr DType dtype_of();
-template <> constexpr DType dtype_of<float>() { return DType::f32; }
-template <> constexpr DType dtype_of<double>() { return DType::f64; }
-template <> constexpr DType dtype_of<int64_t>() { return DType::i64; }
+template <class T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::f32;
+}
+template <>
+constexpr DType dtype_of<double>() {
+  return DType::f64;
+}
+template <>
+constexpr DType dtype_of<int64_t>() {
+  return DType::i64;
+}
 
 std::string shape_str(const Shape& s);
 int64_t shape_numel(const Shape& s);
@@ -38,18 +57,29 @@ int64_t shape_numel(const Shape& s);
 template <class F>
 void dispatch_float(DType t, const char* op, F&& f) {
   switch (t) {
-    case DType::f32: f(float{}); return;
-    case DType::f64: f(double{}); return;
-    default: GANLITE_FAIL(op, ": expected a floating tensor (f32 or f64), got ", dtype_name(t));
+    case DType::f32:
+      f(float{});
+      return;
+    case DType::f64:
+      f(double{});
+      return;
+    default:
+      GANLITE_FAIL(op, ": expected a floating tensor (f32 or f64), got ", dtype_name(t));
   }
 }
 
 template <class F>
 void dispatch_all(DType t, F&& f) {
   switch (t) {
-    case DType::f32: f(float{}); return;
-    case DType::f64: f(double{}); return;
-    case DType::i64: f(int64_t{}); return;
+    case DType::f32:
+      f(float{});
+      return;
+    case DType::f64:
+      f(double{});
+      return;
+    case DType::i64:
+      f(int64_t{});
+      return;
   }
 }
 

@@ -37,12 +37,11 @@ std::string concat(const Args&... args) {
 }  // namespace ganlite
 
 // GANLITE_CHECK(cond, "conv2d: expected 4-D input, got ", x.shape_str());
-#define GANLITE_CHECK(cond, ...)                                                   \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
-      ::ganlite::detail::throw_error(__FILE__, __LINE__,                           \
-                                     ::ganlite::detail::concat(__VA_ARGS__));      \
-    }                                                                              \
+#define GANLITE_CHECK(cond, ...)                                                                  \
+  do {                                                                                            \
+    if (!(cond)) {                                                                                \
+      ::ganlite::detail::throw_error(__FILE__, __LINE__, ::ganlite::detail::concat(__VA_ARGS__)); \
+    }                                                                                             \
   } while (0)
 
 #define GANLITE_FAIL(...) \

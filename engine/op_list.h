@@ -3,28 +3,22 @@
 // other ops, no node of their own) are listed too, so their gradients are checked as well.
 #pragma once
 
-#define GANLITE_OPS(X)                                                                   \
-  /* views and copies */                                                                 \
-  X(reshape) X(permute) X(slice) X(expand) X(contiguous) X(cast)                         \
-  /* elementwise */                                                                      \
-  X(add) X(sub) X(mul) X(div) X(pow) X(pow_scalar) X(neg) X(exp) X(log) X(sqrt) X(abs)   \
-  X(clamp) X(relu) X(leaky_relu) X(tanh) X(sigmoid) X(softplus) X(custom_grad)           \
-  /* reductions */                                                                       \
-  X(sum) X(mean) X(max) X(var)                                                           \
-  /* linear algebra */                                                                   \
-  X(matmul) X(bmm) X(linear)                                                             \
-  /* convolution */                                                                      \
-  X(conv2d) X(conv_transpose2d) X(unfold)                                                \
-  /* normalisation */                                                                    \
-  X(batch_norm) X(instance_norm) X(group_norm)                                           \
-  /* spatial */                                                                          \
-  X(reflection_pad2d) X(zero_pad2d) X(upsample_nearest2d) X(upsample_bilinear2d)         \
-  X(avg_pool2d)                                                                          \
-  /* gather and join */                                                                  \
-  X(concat) X(stack) X(index_select) X(embedding)                                        \
-  /* losses and softmax */                                                               \
-  X(mse_loss) X(l1_loss) X(smooth_l1_loss) X(bce_with_logits) X(hinge_loss) X(softmax)   \
-  X(log_softmax) X(cross_entropy)
+#define GANLITE_OPS(X)                                                                     \
+  /* views and copies */                                                                   \
+  X(reshape)                                                                               \
+  X(permute) X(slice) X(expand) X(contiguous) X(cast) /* elementwise */                    \
+      X(add) X(sub) X(mul) X(div) X(pow) X(pow_scalar) X(neg) X(exp) X(log) X(sqrt) X(abs) \
+          X(clamp) X(relu) X(leaky_relu) X(tanh) X(sigmoid) X(softplus)                    \
+              X(custom_grad)                       /* reductions */                        \
+      X(sum) X(mean) X(max) X(var)                 /* linear algebra */                    \
+      X(matmul) X(bmm) X(linear)                   /* convolution */                       \
+      X(conv2d) X(conv_transpose2d) X(unfold)      /* normalisation */                     \
+      X(batch_norm) X(instance_norm) X(group_norm) /* spatial */                           \
+      X(reflection_pad2d) X(zero_pad2d) X(upsample_nearest2d) X(upsample_bilinear2d)       \
+          X(avg_pool2d)                               /* gather and join */                \
+      X(concat) X(stack) X(index_select) X(embedding) /* losses and softmax */             \
+      X(mse_loss) X(l1_loss) X(smooth_l1_loss) X(bce_with_logits) X(hinge_loss) X(softmax) \
+          X(log_softmax) X(cross_entropy)
 
 namespace ganlite {
 
@@ -41,6 +35,8 @@ inline constexpr const char* kOpNames[] = {
 };
 inline constexpr int kNumOps = sizeof(kOpNames) / sizeof(kOpNames[0]);
 
-inline const char* op_name(OpId op) { return kOpNames[static_cast<int>(op)]; }
+inline const char* op_name(OpId op) {
+  return kOpNames[static_cast<int>(op)];
+}
 
 }  // namespace ganlite

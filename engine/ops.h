@@ -53,8 +53,8 @@ Tensor var(const Tensor& x, std::vector<int64_t> dims = {}, bool keepdim = false
 Tensor sum_to(const Tensor& x, const Shape& shape);
 
 // ---- linear algebra (engine/ops/matmul.cpp), OpenBLAS
-Tensor matmul(const Tensor& a, const Tensor& b);  // (M,K) @ (K,N)
-Tensor bmm(const Tensor& a, const Tensor& b);     // (B,M,K) @ (B,K,N)
+Tensor matmul(const Tensor& a, const Tensor& b);                              // (M,K) @ (K,N)
+Tensor bmm(const Tensor& a, const Tensor& b);                                 // (B,M,K) @ (B,K,N)
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b = Tensor());  // x @ w^T + b
 
 // ---- convolution (engine/ops/conv.cpp), im2col + GEMM
@@ -68,8 +68,9 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b = Tens
                         std::array<int64_t, 2> output_padding = {0, 0}, int64_t groups = 1,
                         std::array<int64_t, 2> dilation = {1, 1});
 // torch.nn.functional.unfold: (N,C,H,W) -> (N, C*kh*kw, L)
-Tensor unfold(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> dilation = {1, 1},
-              std::array<int64_t, 2> padding = {0, 0}, std::array<int64_t, 2> stride = {1, 1});
+Tensor unfold(const Tensor& x, std::array<int64_t, 2> kernel,
+              std::array<int64_t, 2> dilation = {1, 1}, std::array<int64_t, 2> padding = {0, 0},
+              std::array<int64_t, 2> stride = {1, 1});
 
 // ---- normalisation (engine/ops/norm.cpp); weight/bias optional
 // Training mode uses batch statistics and, when running stats are given, updates them in place
@@ -92,7 +93,7 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t p
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
 Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);  // index: i64, 1-D
-Tensor embedding(const Tensor& index, const Tensor& weight);  // index: i64, any shape
+Tensor embedding(const Tensor& index, const Tensor& weight);             // index: i64, any shape
 
 // ---- losses and softmax (engine/ops/loss.cpp)
 enum class Reduction { none, mean, sum };

@@ -34,17 +34,16 @@ Tensor randn(const Shape& shape, Generator& gen, DType dtype) {
 Tensor rand(const Shape& shape, Generator& gen, DType dtype, double low, double high) {
   GANLITE_CHECK(is_float(dtype), "rand: dtype must be f32 or f64");
   GANLITE_CHECK(low < high, "rand: empty range [", low, ", ", high, ")");
-  return draw(shape, gen, dtype, [=](uint64_t i, uint64_t s) {
-    return low + (high - low) * philox_uniform_at(i, s);
-  });
+  return draw(shape, gen, dtype,
+              [=](uint64_t i, uint64_t s) { return low + (high - low) * philox_uniform_at(i, s); });
 }
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen) {
   GANLITE_CHECK(low < high, "randint: empty range [", low, ", ", high, ")");
   double span = static_cast<double>(high - low);
   return draw(shape, gen, DType::i64, [=](uint64_t i, uint64_t s) {
-    return low + std::min<int64_t>(static_cast<int64_t>(philox_uniform_at(i, s) * span),
-                                   high - low - 1);
+    return low +
+           std::min<int64_t>(static_cast<int64_t>(philox_uniform_at(i, s) * span), high - low - 1);
   });
 }
 

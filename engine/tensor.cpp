@@ -62,16 +62,28 @@ const Shape& Tensor::shape() const {
   GANLITE_CHECK(impl_, "tensor: use of an undefined tensor");
   return impl_->shape;
 }
-const Shape& Tensor::strides() const { return impl_->strides; }
-int64_t Tensor::offset() const { return impl_->offset; }
-int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d, dim(), "size")]; }
-int64_t Tensor::stride(int64_t d) const { return strides()[wrap_dim(d, dim(), "stride")]; }
-int64_t Tensor::numel() const { return shape_numel(shape()); }
+const Shape& Tensor::strides() const {
+  return impl_->strides;
+}
+int64_t Tensor::offset() const {
+  return impl_->offset;
+}
+int64_t Tensor::size(int64_t d) const {
+  return shape()[wrap_dim(d, dim(), "size")];
+}
+int64_t Tensor::stride(int64_t d) const {
+  return strides()[wrap_dim(d, dim(), "stride")];
+}
+int64_t Tensor::numel() const {
+  return shape_numel(shape());
+}
 DType Tensor::dtype() const {
   GANLITE_CHECK(impl_, "tensor: use of an undefined tensor");
   return impl_->dtype;
 }
-Device Tensor::device() const { return impl_->storage->device; }
+Device Tensor::device() const {
+  return impl_->storage->device;
+}
 
 bool Tensor::is_contiguous() const {
   int64_t expect = 1;
@@ -85,8 +97,8 @@ bool Tensor::is_contiguous() const {
 
 template <class T>
 T* Tensor::data() const {
-  GANLITE_CHECK(dtype() == dtype_of<T>(), "data: tensor is ", dtype_name(dtype()),
-                ", requested ", dtype_name(dtype_of<T>()));
+  GANLITE_CHECK(dtype() == dtype_of<T>(), "data: tensor is ", dtype_name(dtype()), ", requested ",
+                dtype_name(dtype_of<T>()));
   return static_cast<T*>(impl_->storage->data) + impl_->offset;
 }
 template float* Tensor::data<float>() const;
@@ -146,23 +158,34 @@ std::string Tensor::str(int64_t max_per_dim) const {
   return os.str();
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.str(); }
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << t.str();
+}
 
 // ---- autograd state
 
-bool Tensor::requires_grad() const { return impl_ && impl_->requires_grad; }
+bool Tensor::requires_grad() const {
+  return impl_ && impl_->requires_grad;
+}
 
 Tensor& Tensor::requires_grad_(bool on) {
-  GANLITE_CHECK(is_leaf() || on, "requires_grad_: only leaves can stop requiring grad; use detach()");
+  GANLITE_CHECK(is_leaf() || on,
+                "requires_grad_: only leaves can stop requiring grad; use detach()");
   GANLITE_CHECK(!on || is_float(dtype()), "requires_grad_: ", dtype_name(dtype()),
                 " tensors cannot require grad");
   impl_->requires_grad = on;
   return *this;
 }
 
-bool Tensor::is_leaf() const { return !impl_->grad_fn; }
-Tensor Tensor::grad() const { return impl_->grad; }
-void Tensor::zero_grad() { impl_->grad = Tensor(); }
+bool Tensor::is_leaf() const {
+  return !impl_->grad_fn;
+}
+Tensor Tensor::grad() const {
+  return impl_->grad;
+}
+void Tensor::zero_grad() {
+  impl_->grad = Tensor();
+}
 
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<TensorImpl>();
@@ -215,7 +238,9 @@ Tensor& Tensor::copy_(const Tensor& src) {
   return *this;
 }
 
-Tensor& Tensor::fill_(double value) { return copy_(scalar(value, dtype())); }
+Tensor& Tensor::fill_(double value) {
+  return copy_(scalar(value, dtype()));
+}
 
 // ---- factories
 
@@ -239,11 +264,21 @@ Tensor full(const Shape& shape, double value, DType dtype) {
   return t;
 }
 
-Tensor zeros(const Shape& shape, DType dtype) { return full(shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
-Tensor scalar(double value, DType dtype) { return full({}, value, dtype); }
-Tensor empty_like(const Tensor& x) { return empty(x.shape(), x.dtype()); }
-Tensor zeros_like(const Tensor& x) { return zeros(x.shape(), x.dtype()); }
+Tensor zeros(const Shape& shape, DType dtype) {
+  return full(shape, 0.0, dtype);
+}
+Tensor ones(const Shape& shape, DType dtype) {
+  return full(shape, 1.0, dtype);
+}
+Tensor scalar(double value, DType dtype) {
+  return full({}, value, dtype);
+}
+Tensor empty_like(const Tensor& x) {
+  return empty(x.shape(), x.dtype());
+}
+Tensor zeros_like(const Tensor& x) {
+  return zeros(x.shape(), x.dtype());
+}
 
 Tensor arange(double start, double end, double step, DType dtype) {
   GANLITE_CHECK(step != 0, "arange: step must be non-zero");
@@ -259,8 +294,8 @@ Tensor arange(double start, double end, double step, DType dtype) {
 
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
-  GANLITE_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape), "from_vector: ",
-                values.size(), " values do not fill shape ", shape_str(shape));
+  GANLITE_CHECK(static_cast<int64_t>(values.size()) == shape_numel(shape),
+                "from_vector: ", values.size(), " values do not fill shape ", shape_str(shape));
   Tensor t = empty(shape, dtype_of<T>());
   std::copy(values.begin(), values.end(), t.data<T>());
   return t;

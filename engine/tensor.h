@@ -47,9 +47,11 @@ class Tensor {
   std::string shape_str() const { return ganlite::shape_str(shape()); }
 
   // Typed pointer to the first element (offset applied); the dtype must match T.
-  template <class T> T* data() const;
+  template <class T>
+  T* data() const;
   double item() const;  // one-element tensors only
-  template <class T> std::vector<T> to_vector() const;  // logical (row-major) order
+  template <class T>
+  std::vector<T> to_vector() const;  // logical (row-major) order
   std::string str(int64_t max_per_dim = 6) const;
 
   // Views (no copy) and copies; all differentiable.
@@ -58,7 +60,9 @@ class Tensor {
   Tensor permute(std::vector<int64_t> dims) const;
   Tensor transpose(int64_t a, int64_t b) const;
   Tensor slice(int64_t dim, int64_t start, int64_t length) const;  // torch.narrow
-  Tensor narrow(int64_t dim, int64_t start, int64_t length) const { return slice(dim, start, length); }
+  Tensor narrow(int64_t dim, int64_t start, int64_t length) const {
+    return slice(dim, start, length);
+  }
   Tensor expand(Shape shape) const;  // -1 keeps a size; size-1 dims get stride 0
   Tensor unsqueeze(int64_t dim) const;
   Tensor squeeze(int64_t dim) const;
@@ -72,7 +76,7 @@ class Tensor {
   Tensor& requires_grad_(bool on = true);
   bool is_leaf() const;
   Tensor grad() const;
-  void zero_grad();  // drops the accumulated gradient
+  void zero_grad();       // drops the accumulated gradient
   Tensor detach() const;  // same storage, no history
   void backward(Tensor grad = Tensor(), bool retain_graph = false) const;
   // A hook maps the gradient arriving at this tensor to the one passed on (or accumulated).
@@ -114,7 +118,8 @@ Tensor scalar(double value, DType dtype = DType::f32);  // 0-dim
 Tensor arange(double start, double end, double step = 1.0, DType dtype = DType::f32);
 Tensor empty_like(const Tensor& x);  // contiguous, same dtype and device
 Tensor zeros_like(const Tensor& x);
-template <class T> Tensor from_vector(const std::vector<T>& values, const Shape& shape);
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Shape& shape);
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 

@@ -67,8 +67,8 @@ GradcheckResult gradcheck(const OpCase& c) {
       if (err > c.atol + c.rtol * std::abs(numeric)) {
         res.ok = false;
         if (shown++ < 5)
-          rep << "  input " << k << " element " << j << ": analytic " << analytic[j]
-              << " numeric " << numeric << "\n";
+          rep << "  input " << k << " element " << j << ": analytic " << analytic[j] << " numeric "
+              << numeric << "\n";
       }
     }
   }

@@ -78,18 +78,44 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-Tensor operator-(const Tensor& x) { return neg(x); }
-Tensor operator+(const Tensor& a, double b) { return add(a, scalar(b, a.dtype())); }
-Tensor operator-(const Tensor& a, double b) { return sub(a, scalar(b, a.dtype())); }
-Tensor operator*(const Tensor& a, double b) { return mul(a, scalar(b, a.dtype())); }
-Tensor operator/(const Tensor& a, double b) { return div(a, scalar(b, a.dtype())); }
-Tensor operator+(double a, const Tensor& b) { return add(scalar(a, b.dtype()), b); }
-Tensor operator-(double a, const Tensor& b) { return sub(scalar(a, b.dtype()), b); }
-Tensor operator*(double a, const Tensor& b) { return mul(scalar(a, b.dtype()), b); }
-Tensor operator/(double a, const Tensor& b) { return div(scalar(a, b.dtype()), b); }
+Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
+Tensor operator+(const Tensor& a, double b) {
+  return add(a, scalar(b, a.dtype()));
+}
+Tensor operator-(const Tensor& a, double b) {
+  return sub(a, scalar(b, a.dtype()));
+}
+Tensor operator*(const Tensor& a, double b) {
+  return mul(a, scalar(b, a.dtype()));
+}
+Tensor operator/(const Tensor& a, double b) {
+  return div(a, scalar(b, a.dtype()));
+}
+Tensor operator+(double a, const Tensor& b) {
+  return add(scalar(a, b.dtype()), b);
+}
+Tensor operator-(double a, const Tensor& b) {
+  return sub(scalar(a, b.dtype()), b);
+}
+Tensor operator*(double a, const Tensor& b) {
+  return mul(scalar(a, b.dtype()), b);
+}
+Tensor operator/(double a, const Tensor& b) {
+  return div(scalar(a, b.dtype()), b);
+}
 
 }  // namespace ganlite

@@ -85,9 +85,9 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   check_float("linear", x);
   check_float("linear", w, "weight");
   check_rank("linear", w, 2, "weight");
-  GANLITE_CHECK(x.dim() >= 1 && x.shape().back() == w.shape()[1], "linear: input ",
-                x.shape_str(), " has ", x.dim() ? x.shape().back() : 0,
-                " features in its last dim, weight ", w.shape_str(), " expects ", w.shape()[1]);
+  GANLITE_CHECK(x.dim() >= 1 && x.shape().back() == w.shape()[1], "linear: input ", x.shape_str(),
+                " has ", x.dim() ? x.shape().back() : 0, " features in its last dim, weight ",
+                w.shape_str(), " expects ", w.shape()[1]);
   if (b.defined())
     GANLITE_CHECK(b.dim() == 1 && b.shape()[0] == w.shape()[0], "linear: bias ", b.shape_str(),
                   " does not match weight ", w.shape_str(), " (want [", w.shape()[0], "])");

@@ -1,9 +1,10 @@
 // Reductions over a set of dims. The input is permuted so kept dims come first and reduced dims
 // last, then each output element reduces one contiguous row. Backward broadcasts the gradient.
+#include "kernels/cpu/reduce.h"
+
 #include <algorithm>
 
 #include "engine/ops/common.h"
-#include "kernels/cpu/reduce.h"
 
 namespace ganlite {
 namespace {
@@ -38,7 +39,9 @@ Plan plan(const char* op, const Tensor& x, std::vector<int64_t> dims) {
   return p;
 }
 
-Tensor rows_of(const Tensor& x, const Plan& p) { return x.detach().permute(p.perm).contiguous(); }
+Tensor rows_of(const Tensor& x, const Plan& p) {
+  return x.detach().permute(p.perm).contiguous();
+}
 
 // Gradient of a reduction: g (out shape) broadcast back over the reduced dims.
 Tensor spread(const Tensor& g, const Plan& p, const Shape& in) {
@@ -61,11 +64,11 @@ Tensor reduce_forward(const char* op, const Tensor& x, const Plan& p, bool keepd
 
 Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Plan p = plan("sum", x, dims);
-  Tensor y = reduce_forward("sum", x, p, keepdim,
-                            [&](auto* out, const auto* in) { cpu::sum_rows(out, in, p.rows, p.cols); });
-  record(OpId::sum, y, {x}, [p, in = x.shape()](const Tensor& g) {
-    return std::vector<Tensor>{spread(g, p, in)};
+  Tensor y = reduce_forward("sum", x, p, keepdim, [&](auto* out, const auto* in) {
+    cpu::sum_rows(out, in, p.rows, p.cols);
   });
+  record(OpId::sum, y, {x},
+         [p, in = x.shape()](const Tensor& g) { return std::vector<Tensor>{spread(g, p, in)}; });
   return y;
 }
 
@@ -85,8 +88,9 @@ Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
 Tensor max(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Plan p = plan("max", x, dims);
   GANLITE_CHECK(p.cols > 0, "max: reducing an empty dim of shape ", x.shape_str());
-  Tensor y = reduce_forward("max", x, p, keepdim,
-                            [&](auto* out, const auto* in) { cpu::max_rows(out, in, p.rows, p.cols); });
+  Tensor y = reduce_forward("max", x, p, keepdim, [&](auto* out, const auto* in) {
+    cpu::max_rows(out, in, p.rows, p.cols);
+  });
   Tensor xr = x.requires_grad() ? rows_of(x, p) : Tensor();
   Tensor yd = y.detach();
   record(OpId::max, y, {x}, [p, xr, yd, in = x.shape()](const Tensor& g0) {

@@ -31,15 +31,33 @@ Tensor unary_op(OpId id, cpu::UnaryOp kind, const Tensor& x0, cpu::UnaryParams p
 
 }  // namespace
 
-Tensor neg(const Tensor& x) { return unary_op(OpId::neg, cpu::UnaryOp::neg, x); }
-Tensor exp(const Tensor& x) { return unary_op(OpId::exp, cpu::UnaryOp::exp, x); }
-Tensor log(const Tensor& x) { return unary_op(OpId::log, cpu::UnaryOp::log, x); }
-Tensor sqrt(const Tensor& x) { return unary_op(OpId::sqrt, cpu::UnaryOp::sqrt, x); }
-Tensor abs(const Tensor& x) { return unary_op(OpId::abs, cpu::UnaryOp::abs, x); }
-Tensor relu(const Tensor& x) { return unary_op(OpId::relu, cpu::UnaryOp::relu, x); }
-Tensor tanh(const Tensor& x) { return unary_op(OpId::tanh, cpu::UnaryOp::tanh, x); }
-Tensor sigmoid(const Tensor& x) { return unary_op(OpId::sigmoid, cpu::UnaryOp::sigmoid, x); }
-Tensor softplus(const Tensor& x) { return unary_op(OpId::softplus, cpu::UnaryOp::softplus, x); }
+Tensor neg(const Tensor& x) {
+  return unary_op(OpId::neg, cpu::UnaryOp::neg, x);
+}
+Tensor exp(const Tensor& x) {
+  return unary_op(OpId::exp, cpu::UnaryOp::exp, x);
+}
+Tensor log(const Tensor& x) {
+  return unary_op(OpId::log, cpu::UnaryOp::log, x);
+}
+Tensor sqrt(const Tensor& x) {
+  return unary_op(OpId::sqrt, cpu::UnaryOp::sqrt, x);
+}
+Tensor abs(const Tensor& x) {
+  return unary_op(OpId::abs, cpu::UnaryOp::abs, x);
+}
+Tensor relu(const Tensor& x) {
+  return unary_op(OpId::relu, cpu::UnaryOp::relu, x);
+}
+Tensor tanh(const Tensor& x) {
+  return unary_op(OpId::tanh, cpu::UnaryOp::tanh, x);
+}
+Tensor sigmoid(const Tensor& x) {
+  return unary_op(OpId::sigmoid, cpu::UnaryOp::sigmoid, x);
+}
+Tensor softplus(const Tensor& x) {
+  return unary_op(OpId::softplus, cpu::UnaryOp::softplus, x);
+}
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
   GANLITE_CHECK(lo <= hi, "clamp: lower bound ", lo, " exceeds upper bound ", hi);

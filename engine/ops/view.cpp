@@ -24,9 +24,8 @@ Tensor make_view(const Tensor& x, Shape shape, Shape strides, int64_t offset) {
 Tensor reshaping_view(const Tensor& x, Shape shape, Shape strides) {
   Tensor y = make_view(x, std::move(shape), std::move(strides), x.offset());
   Shape in = x.shape();
-  record(OpId::reshape, y, {x}, [in](const Tensor& g) -> std::vector<Tensor> {
-    return {g.reshape(in)};
-  });
+  record(OpId::reshape, y, {x},
+         [in](const Tensor& g) -> std::vector<Tensor> { return {g.reshape(in)}; });
   return y;
 }
 
@@ -62,7 +61,9 @@ Tensor Tensor::view(Shape s) const {
   return reshaping_view(*this, std::move(s), std::move(st));
 }
 
-Tensor Tensor::reshape(Shape s) const { return is_contiguous() ? view(s) : contiguous().view(s); }
+Tensor Tensor::reshape(Shape s) const {
+  return is_contiguous() ? view(s) : contiguous().view(s);
+}
 
 Tensor Tensor::permute(std::vector<int64_t> dims) const {
   GANLITE_CHECK(static_cast<int64_t>(dims.size()) == dim(), "permute: ", dims.size(),
@@ -77,9 +78,8 @@ Tensor Tensor::permute(std::vector<int64_t> dims) const {
     st[i] = strides()[d];
   }
   Tensor y = make_view(*this, s, st, offset());
-  record(OpId::permute, y, {*this}, [inverse](const Tensor& g) -> std::vector<Tensor> {
-    return {g.permute(inverse)};
-  });
+  record(OpId::permute, y, {*this},
+         [inverse](const Tensor& g) -> std::vector<Tensor> { return {g.permute(inverse)}; });
   return y;
 }
 
@@ -92,9 +92,8 @@ Tensor Tensor::transpose(int64_t a, int64_t b) const {
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t length) const {
   d = wrap_dim(d, dim(), "slice");
-  GANLITE_CHECK(start >= 0 && length >= 0 && start + length <= shape()[d], "slice: range [",
-                start, ", ", start + length, ") out of bounds for dim ", d, " of shape ",
-                shape_str());
+  GANLITE_CHECK(start >= 0 && length >= 0 && start + length <= shape()[d], "slice: range [", start,
+                ", ", start + length, ") out of bounds for dim ", d, " of shape ", shape_str());
   Shape s = shape();
   s[d] = length;
   Tensor y = make_view(*this, s, strides(), offset() + start * strides()[d]);
@@ -126,9 +125,8 @@ Tensor Tensor::expand(Shape s) const {
   if (s == shape()) return *this;
   Tensor y = make_view(*this, s, st, offset());
   Shape in = shape();
-  record(OpId::expand, y, {*this}, [in](const Tensor& g) -> std::vector<Tensor> {
-    return {sum_to(g, in)};
-  });
+  record(OpId::expand, y, {*this},
+         [in](const Tensor& g) -> std::vector<Tensor> { return {sum_to(g, in)}; });
   return y;
 }
 
@@ -169,16 +167,17 @@ Tensor Tensor::clone() const {
   return y;
 }
 
-Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
+Tensor Tensor::contiguous() const {
+  return is_contiguous() ? *this : clone();
+}
 
 Tensor Tensor::to(DType t) const {
   if (t == dtype()) return *this;
   Tensor y = copy_as(*this, t);
   DType from = dtype();
   if (is_float(t) && is_float(from))
-    record(OpId::cast, y, {*this}, [from](const Tensor& g) -> std::vector<Tensor> {
-      return {g.to(from)};
-    });
+    record(OpId::cast, y, {*this},
+           [from](const Tensor& g) -> std::vector<Tensor> { return {g.to(from)}; });
   return y;
 }
 

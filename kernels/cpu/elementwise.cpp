@@ -50,10 +50,14 @@ T softplus_of(T x) {
 template <class T>
 void binary(BinaryOp op, T* out, const T* a, const T* b, const Layout<3>& layout) {
   switch (op) {
-    case BinaryOp::add: return binary_loop([](T u, T v) { return u + v; }, out, a, b, layout);
-    case BinaryOp::sub: return binary_loop([](T u, T v) { return u - v; }, out, a, b, layout);
-    case BinaryOp::mul: return binary_loop([](T u, T v) { return u * v; }, out, a, b, layout);
-    case BinaryOp::div: return binary_loop([](T u, T v) { return u / v; }, out, a, b, layout);
+    case BinaryOp::add:
+      return binary_loop([](T u, T v) { return u + v; }, out, a, b, layout);
+    case BinaryOp::sub:
+      return binary_loop([](T u, T v) { return u - v; }, out, a, b, layout);
+    case BinaryOp::mul:
+      return binary_loop([](T u, T v) { return u * v; }, out, a, b, layout);
+    case BinaryOp::div:
+      return binary_loop([](T u, T v) { return u / v; }, out, a, b, layout);
     case BinaryOp::pow:
       return binary_loop([](T u, T v) { return std::pow(u, v); }, out, a, b, layout);
   }
@@ -63,19 +67,30 @@ template <class T>
 void unary(UnaryOp op, UnaryParams p, T* y, const T* x, int64_t n) {
   const T p0 = static_cast<T>(p.p0), p1 = static_cast<T>(p.p1);
   switch (op) {
-    case UnaryOp::neg: return map([](T v) { return -v; }, y, x, n);
-    case UnaryOp::exp: return map([](T v) { return std::exp(v); }, y, x, n);
-    case UnaryOp::log: return map([](T v) { return std::log(v); }, y, x, n);
-    case UnaryOp::sqrt: return map([](T v) { return std::sqrt(v); }, y, x, n);
-    case UnaryOp::abs: return map([](T v) { return std::abs(v); }, y, x, n);
+    case UnaryOp::neg:
+      return map([](T v) { return -v; }, y, x, n);
+    case UnaryOp::exp:
+      return map([](T v) { return std::exp(v); }, y, x, n);
+    case UnaryOp::log:
+      return map([](T v) { return std::log(v); }, y, x, n);
+    case UnaryOp::sqrt:
+      return map([](T v) { return std::sqrt(v); }, y, x, n);
+    case UnaryOp::abs:
+      return map([](T v) { return std::abs(v); }, y, x, n);
     case UnaryOp::clamp:
       return map([=](T v) { return v < p0 ? p0 : (v > p1 ? p1 : v); }, y, x, n);
-    case UnaryOp::relu: return map([](T v) { return v > T(0) ? v : T(0); }, y, x, n);
-    case UnaryOp::leaky_relu: return map([=](T v) { return v > T(0) ? v : p0 * v; }, y, x, n);
-    case UnaryOp::tanh: return map([](T v) { return std::tanh(v); }, y, x, n);
-    case UnaryOp::sigmoid: return map([](T v) { return T(1) / (T(1) + std::exp(-v)); }, y, x, n);
-    case UnaryOp::softplus: return map([](T v) { return softplus_of(v); }, y, x, n);
-    case UnaryOp::pow: return map([=](T v) { return std::pow(v, p0); }, y, x, n);
+    case UnaryOp::relu:
+      return map([](T v) { return v > T(0) ? v : T(0); }, y, x, n);
+    case UnaryOp::leaky_relu:
+      return map([=](T v) { return v > T(0) ? v : p0 * v; }, y, x, n);
+    case UnaryOp::tanh:
+      return map([](T v) { return std::tanh(v); }, y, x, n);
+    case UnaryOp::sigmoid:
+      return map([](T v) { return T(1) / (T(1) + std::exp(-v)); }, y, x, n);
+    case UnaryOp::softplus:
+      return map([](T v) { return softplus_of(v); }, y, x, n);
+    case UnaryOp::pow:
+      return map([=](T v) { return std::pow(v, p0); }, y, x, n);
   }
 }
 
@@ -84,18 +99,24 @@ void unary_backward(UnaryOp op, UnaryParams p, T* gx, const T* g, const T* x, co
                     int64_t n) {
   const T p0 = static_cast<T>(p.p0), p1 = static_cast<T>(p.p1);
   switch (op) {
-    case UnaryOp::neg: return map_backward([](T, T) { return T(-1); }, gx, g, x, y, n);
-    case UnaryOp::exp: return map_backward([](T, T v) { return v; }, gx, g, x, y, n);
-    case UnaryOp::log: return map_backward([](T u, T) { return T(1) / u; }, gx, g, x, y, n);
-    case UnaryOp::sqrt: return map_backward([](T, T v) { return T(0.5) / v; }, gx, g, x, y, n);
+    case UnaryOp::neg:
+      return map_backward([](T, T) { return T(-1); }, gx, g, x, y, n);
+    case UnaryOp::exp:
+      return map_backward([](T, T v) { return v; }, gx, g, x, y, n);
+    case UnaryOp::log:
+      return map_backward([](T u, T) { return T(1) / u; }, gx, g, x, y, n);
+    case UnaryOp::sqrt:
+      return map_backward([](T, T v) { return T(0.5) / v; }, gx, g, x, y, n);
     case UnaryOp::abs:
       return map_backward([](T u, T) { return T((u > T(0)) - (u < T(0))); }, gx, g, x, y, n);
     case UnaryOp::clamp:
       return map_backward([=](T u, T) { return T(u >= p0 && u <= p1); }, gx, g, x, y, n);
-    case UnaryOp::relu: return map_backward([](T u, T) { return T(u > T(0)); }, gx, g, x, y, n);
+    case UnaryOp::relu:
+      return map_backward([](T u, T) { return T(u > T(0)); }, gx, g, x, y, n);
     case UnaryOp::leaky_relu:
       return map_backward([=](T u, T) { return u > T(0) ? T(1) : p0; }, gx, g, x, y, n);
-    case UnaryOp::tanh: return map_backward([](T, T v) { return T(1) - v * v; }, gx, g, x, y, n);
+    case UnaryOp::tanh:
+      return map_backward([](T, T v) { return T(1) - v * v; }, gx, g, x, y, n);
     case UnaryOp::sigmoid:
       return map_backward([](T, T v) { return v * (T(1) - v); }, gx, g, x, y, n);
     case UnaryOp::softplus:
@@ -105,11 +126,10 @@ void unary_backward(UnaryOp op, UnaryParams p, T* gx, const T* g, const T* x, co
   }
 }
 
-#define GANLITE_ELEMENTWISE(T)                                                         \
-  template void binary<T>(BinaryOp, T*, const T*, const T*, const Layout<3>&);         \
-  template void unary<T>(UnaryOp, UnaryParams, T*, const T*, int64_t);                 \
-  template void unary_backward<T>(UnaryOp, UnaryParams, T*, const T*, const T*, const T*, \
-                                  int64_t);
+#define GANLITE_ELEMENTWISE(T)                                                 \
+  template void binary<T>(BinaryOp, T*, const T*, const T*, const Layout<3>&); \
+  template void unary<T>(UnaryOp, UnaryParams, T*, const T*, int64_t);         \
+  template void unary_backward<T>(UnaryOp, UnaryParams, T*, const T*, const T*, const T*, int64_t);
 GANLITE_ELEMENTWISE(float)
 GANLITE_ELEMENTWISE(double)
 

@@ -53,10 +53,10 @@ void max_rows_backward(T* gx, const T* g, const T* x, const T* y, int64_t rows, 
   }
 }
 
-#define GANLITE_REDUCE(T)                                                        \
-  template void sum_rows<T>(T*, const T*, int64_t, int64_t);                     \
-  template void max_rows<T>(T*, const T*, int64_t, int64_t);                     \
-  template void var_rows<T>(T*, const T*, int64_t, int64_t, int64_t);            \
+#define GANLITE_REDUCE(T)                                             \
+  template void sum_rows<T>(T*, const T*, int64_t, int64_t);          \
+  template void max_rows<T>(T*, const T*, int64_t, int64_t);          \
+  template void var_rows<T>(T*, const T*, int64_t, int64_t, int64_t); \
   template void max_rows_backward<T>(T*, const T*, const T*, const T*, int64_t, int64_t);
 GANLITE_REDUCE(float)
 GANLITE_REDUCE(double)

@@ -5,10 +5,13 @@
 
 namespace ganlite::cpu {
 
-template <class T> void sum_rows(T* out, const T* x, int64_t rows, int64_t cols);
-template <class T> void max_rows(T* out, const T* x, int64_t rows, int64_t cols);
+template <class T>
+void sum_rows(T* out, const T* x, int64_t rows, int64_t cols);
+template <class T>
+void max_rows(T* out, const T* x, int64_t rows, int64_t cols);
 // Variance with `correction` subtracted from the count (1 = unbiased).
-template <class T> void var_rows(T* out, const T* x, int64_t rows, int64_t cols, int64_t correction);
+template <class T>
+void var_rows(T* out, const T* x, int64_t rows, int64_t cols, int64_t correction);
 // gx = g_row / ties on the row's maxima, 0 elsewhere (ties share the gradient equally).
 template <class T>
 void max_rows_backward(T* gx, const T* g, const T* x, const T* y, int64_t rows, int64_t cols);

@@ -6,22 +6,22 @@
 
 #include "engine/error.h"
 
-#define GANLITE_CUDA_CHECK(call)                                                          \
-  do {                                                                                    \
-    cudaError_t err_ = (call);                                                            \
-    if (err_ != cudaSuccess)                                                              \
-      ::ganlite::detail::throw_error(__FILE__, __LINE__,                                  \
-                                     ::ganlite::detail::concat(#call, " failed: ",       \
-                                                               cudaGetErrorString(err_))); \
+#define GANLITE_CUDA_CHECK(call)                                                    \
+  do {                                                                              \
+    cudaError_t err_ = (call);                                                      \
+    if (err_ != cudaSuccess)                                                        \
+      ::ganlite::detail::throw_error(                                               \
+          __FILE__, __LINE__,                                                       \
+          ::ganlite::detail::concat(#call, " failed: ", cudaGetErrorString(err_))); \
   } while (0)
 
-#define GANLITE_CUBLAS_CHECK(call)                                                         \
-  do {                                                                                     \
-    cublasStatus_t st_ = (call);                                                           \
-    if (st_ != CUBLAS_STATUS_SUCCESS)                                                      \
-      ::ganlite::detail::throw_error(__FILE__, __LINE__,                                   \
-                                     ::ganlite::detail::concat(#call, " failed: ",        \
-                                                               cublasGetStatusString(st_))); \
+#define GANLITE_CUBLAS_CHECK(call)                                                    \
+  do {                                                                                \
+    cublasStatus_t st_ = (call);                                                      \
+    if (st_ != CUBLAS_STATUS_SUCCESS)                                                 \
+      ::ganlite::detail::throw_error(                                                 \
+          __FILE__, __LINE__,                                                         \
+          ::ganlite::detail::concat(#call, " failed: ", cublasGetStatusString(st_))); \
   } while (0)
 
 // After a <<<>>> launch: catches bad launch configurations at once (asynchronous faults surface

@@ -1,0 +1,156 @@
+// Batch, instance and group normalisation on (N, C, *) inputs (Ioffe & Szegedy 2015; Ulyanov et
+// al. 2016; Wu & He 2018), with PyTorch's semantics: biased variance to normalise, unbiased in the
+// running variance, running = (1 - momentum) * running + momentum * batch. All three share the
+// kernels of kernels/cpu/norm.h; the forward keeps only mean and rstd per group for the backward.
+#include "kernels/cpu/norm.h"
+
+#include "engine/ops/common.h"
+
+namespace ganlite {
+namespace {
+
+// weight, bias and running statistics are per channel: shape [C] with the input's dtype.
+void check_channels(const char* op, const Tensor& x, const Tensor& p, const char* what) {
+  if (!p.defined()) return;
+  check_float(op, p, what);
+  check_same(op, x, p, "input", what);
+  GANLITE_CHECK(p.dim() == 1 && p.shape()[0] == x.shape()[1], op, ": ", what, " of shape ",
+                p.shape_str(), " does not match the ", x.shape()[1], " channels of input ",
+                x.shape_str(), " (want [", x.shape()[1], "])");
+}
+
+cpu::NormShape norm_shape(const Tensor& x, int64_t groups, bool per_sample) {
+  cpu::NormShape sh;
+  sh.n = x.shape()[0];
+  sh.c = x.shape()[1];
+  sh.s = x.numel() / std::max<int64_t>(sh.n * sh.c, 1);
+  sh.groups = groups;
+  sh.per_sample = per_sample;
+  return sh;
+}
+
+Tensor detached_contiguous(const Tensor& t) {
+  return t.defined() ? t.detach().contiguous() : t;
+}
+
+// Mean and rstd of each group of x (contiguous); var gets the biased variance when defined.
+void group_stats(const Tensor& x, const cpu::NormShape& sh, double eps, Tensor& mean, Tensor& rstd,
+                 Tensor* var = nullptr) {
+  mean = empty({sh.stats()}, x.dtype());
+  rstd = empty({sh.stats()}, x.dtype());
+  if (var) *var = empty({sh.stats()}, x.dtype());
+  dispatch_float(x.dtype(), "norm statistics", [&](auto t) {
+    using T = decltype(t);
+    cpu::norm_stats<T>(mean.data<T>(), rstd.data<T>(), var ? var->data<T>() : nullptr, x.data<T>(),
+                       sh, eps);
+  });
+}
+
+// y = (x - mean) * rstd * weight + bias with the given statistics, and its backward.
+// batch_stats says whether mean and rstd depend on x (training) or are constants (eval).
+Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor& bias0,
+                 const Tensor& mean, const Tensor& rstd, const cpu::NormShape& sh,
+                 bool batch_stats) {
+  Tensor x = detached_contiguous(x0);
+  Tensor w = detached_contiguous(weight0), b = detached_contiguous(bias0);
+  Tensor y = empty_like(x);
+  dispatch_float(x.dtype(), op_name(id), [&](auto t) {
+    using T = decltype(t);
+    cpu::norm_forward<T>(y.data<T>(), x.data<T>(), mean.data<T>(), rstd.data<T>(),
+                         w.defined() ? w.data<T>() : nullptr, b.defined() ? b.data<T>() : nullptr,
+                         sh);
+  });
+  bool gx = x0.requires_grad();
+  bool gw = weight0.defined() && weight0.requires_grad();
+  bool gb = bias0.defined() && bias0.requires_grad();
+  record(id, y, {x0, weight0, bias0},
+         [x, w, mean, rstd, sh, batch_stats, gx, gw, gb](const Tensor& g0) {
+           Tensor g = g0.contiguous();
+           Tensor dx = gx ? empty_like(x) : Tensor();
+           Tensor dw = gw ? empty({sh.c}, x.dtype()) : Tensor();
+           Tensor db = gb ? empty({sh.c}, x.dtype()) : Tensor();
+           dispatch_float(x.dtype(), "norm backward", [&](auto t) {
+             using T = decltype(t);
+             cpu::norm_backward<T>(gx ? dx.data<T>() : nullptr, gw ? dw.data<T>() : nullptr,
+                                   gb ? db.data<T>() : nullptr, g.data<T>(), x.data<T>(),
+                                   mean.data<T>(), rstd.data<T>(),
+                                   w.defined() ? w.data<T>() : nullptr, sh, batch_stats);
+           });
+           return std::vector<Tensor>{dx, dw, db};
+         });
+  return y;
+}
+
+void check_input(const char* op, const Tensor& x, int64_t min_rank, const char* layout) {
+  check_float(op, x);
+  GANLITE_CHECK(x.dim() >= min_rank, op, ": expected input of shape ", layout, ", got ",
+                x.shape_str());
+  GANLITE_CHECK(x.numel() > 0, op, ": input of shape ", x.shape_str(), " is empty");
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                  Tensor running_var, bool training, double momentum, double eps) {
+  const char* op = "batch_norm";
+  check_input(op, x, 2, "(N, C, *)");
+  check_channels(op, x, weight, "weight");
+  check_channels(op, x, bias, "bias");
+  check_channels(op, x, running_mean, "running_mean");
+  check_channels(op, x, running_var, "running_var");
+  GANLITE_CHECK(running_mean.defined() == running_var.defined(), op,
+                ": running_mean and running_var must be given together");
+  cpu::NormShape sh = norm_shape(x, x.shape()[1], false);
+  Tensor mean, rstd;
+  if (training) {
+    int64_t count = sh.group_count();
+    GANLITE_CHECK(count > 1, op, ": expected more than 1 value per channel when training, got ",
+                  "input of shape ", x.shape_str());
+    Tensor xc = detached_contiguous(x), var;
+    group_stats(xc, sh, eps, mean, rstd, &var);
+    if (running_mean.defined()) {
+      NoGradGuard no_grad;
+      // PyTorch keeps the unbiased variance in running_var, though it normalises with the biased.
+      double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
+      running_mean.copy_(running_mean * (1.0 - momentum) + mean * momentum);
+      running_var.copy_(running_var * (1.0 - momentum) + var * (momentum * unbias));
+    }
+  } else {
+    GANLITE_CHECK(running_mean.defined(), op,
+                  ": eval mode (training=false) needs running_mean and running_var");
+    NoGradGuard no_grad;
+    mean = detached_contiguous(running_mean);
+    rstd = pow(running_var.detach() + eps, -0.5);
+  }
+  return normalize(OpId::batch_norm, x, weight, bias, mean, rstd, sh, training);
+}
+
+Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
+  const char* op = "instance_norm";
+  check_input(op, x, 3, "(N, C, *) with at least one spatial dim");
+  check_channels(op, x, weight, "weight");
+  check_channels(op, x, bias, "bias");
+  cpu::NormShape sh = norm_shape(x, x.shape()[1], true);
+  GANLITE_CHECK(sh.s > 1, op, ": expected more than 1 spatial element per channel, got input ",
+                "of shape ", x.shape_str());
+  Tensor xc = detached_contiguous(x), mean, rstd;
+  group_stats(xc, sh, eps, mean, rstd);
+  return normalize(OpId::instance_norm, x, weight, bias, mean, rstd, sh, true);
+}
+
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  const char* op = "group_norm";
+  check_input(op, x, 2, "(N, C, *)");
+  GANLITE_CHECK(groups > 0 && x.shape()[1] % groups == 0, op, ": ", x.shape()[1],
+                " channels of input ", x.shape_str(), " are not divisible into ", groups,
+                " groups");
+  check_channels(op, x, weight, "weight");
+  check_channels(op, x, bias, "bias");
+  cpu::NormShape sh = norm_shape(x, groups, true);
+  Tensor xc = detached_contiguous(x), mean, rstd;
+  group_stats(xc, sh, eps, mean, rstd);
+  return normalize(OpId::group_norm, x, weight, bias, mean, rstd, sh, true);
+}
+
+}  // namespace ganlite

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing, configures, builds and runs every test (ctest). GPU tests report
+# "Skipped" with their reason where no GPU answers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+ensure_packages
+build_ganlite
+ctest --test-dir build --output-on-failure -j "$(nproc)"

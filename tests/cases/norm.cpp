@@ -1,0 +1,59 @@
+// Op cases: batch norm (training with running stats, eval with fixed stats, rank 2), instance
+// norm (affine and not) and group norm, on plain, transposed and sliced inputs.
+#include "../op_cases.h"
+
+namespace ganlite::test {
+namespace {
+
+using V = std::vector<Tensor>;
+
+Tensor vec(std::vector<double> v, DType dtype) {
+  Shape s{static_cast<int64_t>(v.size())};
+  return from_vector(v, s).to(dtype);
+}
+
+CaseRegistrar reg({
+    // Running stats are fresh constants each call: they are updated in place, which does not
+    // change a training-mode output.
+    {"batch_norm",
+     "batch_norm_train_affine_running",
+     {{{4, 3, 2, 3}}, {{3}, 0.5, 1.5}, {{3}}},
+     [](const V& x) {
+       Tensor rm = zeros({3}, x[0].dtype()), rv = ones({3}, x[0].dtype());
+       return batch_norm(x[0], x[1], x[2], rm, rv, true);
+     }},
+    {"batch_norm",
+     "batch_norm_eval_fixed_stats",
+     {{{2, 3, 2, 2}, -1, 1, View::transposed}, {{3}, 0.5, 1.5}, {{3}}},
+     [](const V& x) {
+       Tensor rm = vec({0.1, -0.2, 0.3}, x[0].dtype()), rv = vec({0.5, 1.2, 0.8}, x[0].dtype());
+       return batch_norm(x[0], x[1], x[2], rm, rv, false);
+     }},
+    {"batch_norm",
+     "batch_norm_rank2_no_running_transposed",
+     {{{5, 4}, -1, 1, View::transposed}, {{4}, 0.5, 1.5}, {{4}}},
+     [](const V& x) { return batch_norm(x[0], x[1], x[2], Tensor(), Tensor(), true); }},
+    {"batch_norm",
+     "batch_norm_no_affine_sliced",
+     {{{3, 2, 5}, -1, 1, View::sliced}},
+     [](const V& x) { return batch_norm(x[0], Tensor(), Tensor(), Tensor(), Tensor(), true); }},
+    {"instance_norm",
+     "instance_norm_affine",
+     {{{2, 3, 3, 4}}, {{3}, 0.5, 1.5}, {{3}}},
+     [](const V& x) { return instance_norm(x[0], x[1], x[2]); }},
+    {"instance_norm",
+     "instance_norm_plain_sliced_rank3",
+     {{{2, 2, 5}, -1, 1, View::sliced}},
+     [](const V& x) { return instance_norm(x[0]); }},
+    {"group_norm",
+     "group_norm_2_groups_affine",
+     {{{2, 4, 3, 3}}, {{4}, 0.5, 1.5}, {{4}}},
+     [](const V& x) { return group_norm(x[0], 2, x[1], x[2]); }},
+    {"group_norm",
+     "group_norm_3_groups_transposed_no_affine",
+     {{{2, 6, 5, 2}, -1, 1, View::transposed}},
+     [](const V& x) { return group_norm(x[0], 3); }},
+});
+
+}  // namespace
+}  // namespace ganlite::test

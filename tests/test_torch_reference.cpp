@@ -1,0 +1,112 @@
+// Forward outputs and input gradients against PyTorch (float64), from tests/data/torch_refs.json
+// written by tests/make_torch_refs.py. Running statistics of training batch norm are compared too.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "engine/autograd.h"
+#include "engine/ops.h"
+
+using namespace ganlite;
+using json = nlohmann::json;
+
+namespace {
+
+Tensor from_json(const json& j) {
+  return from_vector(j.at("data").get<std::vector<double>>(), j.at("shape").get<Shape>());
+}
+
+std::array<int64_t, 2> pair(const json& params, const char* key, int64_t dflt) {
+  if (!params.contains(key)) return {dflt, dflt};
+  const json& v = params.at(key);
+  if (v.is_array()) return {v[0].get<int64_t>(), v[1].get<int64_t>()};
+  return {v.get<int64_t>(), v.get<int64_t>()};
+}
+
+using Inputs = std::map<std::string, Tensor>;
+
+Tensor opt(const Inputs& in, const char* key) {
+  auto it = in.find(key);
+  return it == in.end() ? Tensor() : it->second;
+}
+
+// Calls our op named by the case with the case's parameters.
+Tensor run_op(const std::string& op, const json& p, const Inputs& in, const Inputs& k) {
+  if (op == "conv2d")
+    return conv2d(in.at("x"), in.at("w"), opt(in, "b"), pair(p, "stride", 1), pair(p, "padding", 0),
+                  pair(p, "dilation", 1), p.value("groups", 1));
+  if (op == "conv_transpose2d")
+    return conv_transpose2d(in.at("x"), in.at("w"), opt(in, "b"), pair(p, "stride", 1),
+                            pair(p, "padding", 0), pair(p, "output_padding", 0),
+                            p.value("groups", 1), pair(p, "dilation", 1));
+  if (op == "batch_norm")
+    return batch_norm(in.at("x"), in.at("w"), in.at("b"), k.at("running_mean"), k.at("running_var"),
+                      p.at("training").get<bool>(), p.at("momentum").get<double>(),
+                      p.at("eps").get<double>());
+  if (op == "instance_norm")
+    return instance_norm(in.at("x"), opt(in, "w"), opt(in, "b"), p.at("eps").get<double>());
+  if (op == "group_norm")
+    return group_norm(in.at("x"), p.at("groups").get<int64_t>(), in.at("w"), in.at("b"),
+                      p.at("eps").get<double>());
+  if (op == "upsample_nearest2d") return upsample_nearest2d(in.at("x"), p.at("scale"));
+  if (op == "upsample_bilinear2d") return upsample_bilinear2d(in.at("x"), p.at("scale"));
+  if (op == "reflection_pad2d")
+    return reflection_pad2d(in.at("x"), p.at("pad").get<std::array<int64_t, 4>>());
+  if (op == "zero_pad2d") return zero_pad2d(in.at("x"), p.at("pad").get<std::array<int64_t, 4>>());
+  if (op == "mse_loss") return mse_loss(in.at("x"), in.at("y"));
+  if (op == "l1_loss") return l1_loss(in.at("x"), in.at("y"));
+  if (op == "smooth_l1_loss") return smooth_l1_loss(in.at("x"), in.at("y"), p.at("beta"));
+  if (op == "bce_with_logits") return bce_with_logits(in.at("x"), in.at("t"));
+  if (op == "hinge_loss") return hinge_loss(in.at("x"), p.at("sign").get<double>());
+  if (op == "cross_entropy") return cross_entropy(in.at("x"), k.at("target"));
+  FAIL("torch_refs.json names op " << op << " that this test does not know");
+  return Tensor();
+}
+
+double max_rel_diff(const Tensor& ours, const json& ref) {
+  std::vector<double> a = ours.to_vector<double>();
+  std::vector<double> b = ref.at("data").get<std::vector<double>>();
+  REQUIRE(ours.shape() == ref.at("shape").get<Shape>());
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    // Relative for values of order 1, absolute (1e-9) for values near zero.
+    worst = std::max(worst, std::abs(a[i] - b[i]) / (1e-2 + std::abs(b[i])));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("forward and backward match PyTorch on the reference cases", "[torch]") {
+  std::ifstream f(std::string(GANLITE_TEST_DATA) + "/torch_refs.json");
+  REQUIRE(f.good());
+  json refs = json::parse(f);
+  REQUIRE(refs.at("cases").size() >= 20);
+  for (const json& c : refs.at("cases")) {
+    std::string name = c.at("name"), op = c.at("op");
+    INFO("case " << name << " (op " << op << ")");
+    Inputs in, k;
+    for (auto& [key, v] : c.at("inputs").items()) in[key] = from_json(v).requires_grad_(true);
+    for (auto& [key, v] : c.at("constants").items()) {
+      k[key] = from_json(v);
+      if (key == "target") k[key] = k[key].to(DType::i64);
+    }
+    Tensor out = run_op(op, c.at("params"), in, k);
+    double fwd = max_rel_diff(out, c.at("output"));
+    INFO("forward max relative difference " << fwd);
+    CHECK(fwd < 1e-7);
+    out.backward(from_json(c.at("grad_out")));
+    for (auto& [key, v] : c.at("grads").items()) {
+      REQUIRE(in[key].grad().defined());
+      double bwd = max_rel_diff(in[key].grad(), v);
+      INFO("gradient of " << key << " max relative difference " << bwd);
+      CHECK(bwd < 1e-7);
+    }
+    if (c.contains("extra"))
+      for (auto& [key, v] : c.at("extra").items()) {
+        double d = max_rel_diff(k.at(key), v);
+        INFO("updated " << key << " max relative difference " << d);
+        CHECK(d < 1e-7);
+      }
+  }
+}
