@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 ensure_packages
-build_ganlite smoke_train
+build_ganlite --target smoke_train
 ./build/bin/smoke_train /usr/share/datasets/fashion-mnist "${1:-300}"

@@ -7,3 +7,5 @@ source scripts/setup.sh
 ensure_packages
 build_ganlite
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+# ctest hides the output of skipped tests; print their reasons.
+grep -h "^SKIPPED:" build/Testing/Temporary/LastTest.log 2>/dev/null | sed 's/^/note: /' || true

@@ -23,7 +23,7 @@ TEST_CASE("a channel prefix slice is a view that shares storage", "[tensor]") {
   CHECK_FALSE(mid.is_contiguous());
 }
 
-TEST_CASE("reshape, permute and expand are views; contiguous copies when needed", "[tensor]") {
+TEST_CASE("reshape, permute and expand are views, contiguous copies only when needed", "[tensor]") {
   Tensor x = arange(0, 6, 1, DType::f64).reshape({2, 3});
   Tensor r = x.reshape({3, 2});
   CHECK(r.data<double>() == x.data<double>());
@@ -61,7 +61,7 @@ TEST_CASE("Philox4x32-10 matches the published known-answer vector", "[random]")
   CHECK(r.v[3] == 0x9b00dbd8u);
 }
 
-TEST_CASE("the same seed gives the same numbers; draws advance the offset", "[random]") {
+TEST_CASE("the same seed gives the same numbers and draws advance the offset", "[random]") {
   Generator a(42), b(42);
   Tensor x = randn({1000}, a), y = randn({1000}, b);
   CHECK(x.to_vector<float>() == y.to_vector<float>());

@@ -71,21 +71,27 @@ Tensor bias_grad(const Tensor& g) {
   return db;
 }
 
-}  // namespace
-
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair stride, Pair padding,
-              Pair dilation, int64_t groups) {
-  const char* op = "conv2d";
+// Checks shared by conv2d and conv_transpose2d: dtypes, ranks, parameters, groups.
+void check_conv_args(const char* op, const Tensor& x, const Tensor& w, Pair stride, Pair padding,
+                     Pair dilation, int64_t groups) {
   check_float(op, x);
   check_float(op, w, "weight");
   check_same(op, x, w, "input", "weight");
   check_rank(op, x, 4);
   check_rank(op, w, 4, "weight");
   check_params(op, stride, padding, dilation, groups);
-  const Shape &xs = x.shape(), &ws = w.shape();
-  GANLITE_CHECK(shape_numel(ws) > 0, op, ": weight ", w.shape_str(), " has an empty dim");
-  GANLITE_CHECK(xs[1] % groups == 0, op, ": input ", x.shape_str(), " has ", xs[1],
+  GANLITE_CHECK(w.numel() > 0, op, ": weight ", w.shape_str(), " has an empty dim");
+  GANLITE_CHECK(x.shape()[1] % groups == 0, op, ": input ", x.shape_str(), " has ", x.shape()[1],
                 " channels, which groups ", groups, " does not divide");
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair stride, Pair padding,
+              Pair dilation, int64_t groups) {
+  const char* op = "conv2d";
+  check_conv_args(op, x, w, stride, padding, dilation, groups);
+  const Shape &xs = x.shape(), &ws = w.shape();
   GANLITE_CHECK(ws[0] % groups == 0, op, ": weight ", w.shape_str(), " has ", ws[0],
                 " output channels, which groups ", groups, " does not divide");
   GANLITE_CHECK(xs[1] == ws[1] * groups, op, ": input ", x.shape_str(), " has ", xs[1],
@@ -127,16 +133,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair stride, Pa
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair stride,
                         Pair padding, Pair output_padding, int64_t groups, Pair dilation) {
   const char* op = "conv_transpose2d";
-  check_float(op, x);
-  check_float(op, w, "weight");
-  check_same(op, x, w, "input", "weight");
-  check_rank(op, x, 4);
-  check_rank(op, w, 4, "weight");
-  check_params(op, stride, padding, dilation, groups);
+  check_conv_args(op, x, w, stride, padding, dilation, groups);
   const Shape &xs = x.shape(), &ws = w.shape();
-  GANLITE_CHECK(shape_numel(ws) > 0, op, ": weight ", w.shape_str(), " has an empty dim");
-  GANLITE_CHECK(xs[1] % groups == 0, op, ": input ", x.shape_str(), " has ", xs[1],
-                " channels, which groups ", groups, " does not divide");
   GANLITE_CHECK(xs[1] == ws[0], op, ": input ", x.shape_str(), " has ", xs[1],
                 " channels but weight ", w.shape_str(), " (C_in, C_out/groups, R, S) expects ",
                 ws[0], " (dim 0)");
