@@ -11,8 +11,12 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/conv_avx2.h"
 #include "kernels/cpu/gemm.h"
 
 namespace ganlite::cpu {
@@ -47,6 +51,14 @@ class BlasSerial {
  private:
   int prev_;
 };
+
+// GANLITE_CONV_CPU=avx2 opts into the AVX2 fast path, =blas (or unset) keeps OpenBLAS; read on
+// every call so that tests and benchmarks can flip it. Off by default: it measured no faster
+// (docs/results/cpu.md, 2026-11-23).
+bool use_avx2() {
+  const char* v = std::getenv("GANLITE_CONV_CPU");
+  return v && !std::strcmp(v, "avx2");
+}
 
 // 1x1, stride 1, no padding: each image is its own column matrix.
 bool is_pointwise(const ConvShape& cs) {
@@ -255,6 +267,12 @@ void col2im(const ConvShape& cs, const T* col, int64_t nb, int64_t c0, int64_t n
 
 template <class T>
 void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (use_avx2() && avx2::supports(cs)) {
+      avx2::conv_fprop(cs, x, w, bias, y);
+      return;
+    }
+  }
   BlasSerial serial;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t pq = cs.p * cs.q;
