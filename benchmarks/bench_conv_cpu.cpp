@@ -115,7 +115,9 @@ double gemm_ms(const Layer& L, int reps) {
   return median(t);
 }
 
-void run(const Layer& L, int reps, int warmup, bool json) {
+// fwd_only: time the forward alone (the backward still runs once, for the check), as the
+// cycle counts of benchmarks/conv_cpu_cycles.sh need.
+void run(const Layer& L, int reps, int warmup, bool json, bool fwd_only, bool with_gemm) {
   Generator gen(1);
   Tensor x = randn({L.n, L.c, L.h, L.w}, gen), w = randn({L.k, L.c, L.r, L.s}, gen) * 0.05;
   Tensor b = randn({L.k}, gen), gy = randn({L.n, L.k, L.p(), L.q()}, gen);
@@ -129,6 +131,10 @@ void run(const Layer& L, int reps, int warmup, bool json) {
       Tensor y = conv2d(x, w, b, {L.stride, L.stride}, {L.pad, L.pad});
     }
     double t1 = now_ms();
+    if (fwd_only && i > 0) {
+      if (i >= warmup) fwd.push_back(t1 - t0);
+      continue;
+    }
     Tensor y = conv2d(x, w, b, {L.stride, L.stride}, {L.pad, L.pad});
     double t2 = now_ms();
     std::vector<Tensor> g = grad({y}, {x, w, b}, {gy});
@@ -145,8 +151,18 @@ void run(const Layer& L, int reps, int warmup, bool json) {
     fwd.push_back(t1 - t0);
     bwd.push_back(t3 - t2);
   }
-  double f = median(fwd), bk = median(bwd), gm = gemm_ms(L, reps);
-  double ffl = L.flops() / f * 1e-6, bfl = 2 * L.flops() / bk * 1e-6, gfl = L.flops() / gm * 1e-6;
+  double f = median(fwd), ffl = L.flops() / f * 1e-6;
+  if (fwd_only) {
+    if (json)
+      std::printf("{\"layer\": \"%s\", \"fwd_ms\": %.3f, \"fwd_gflops\": %.1f, \"threads\": %d}\n",
+                  L.name, f, ffl, cpu::num_threads());
+    else
+      std::printf("%-10s fwd %8.2f ms %6.1f GFLOP/s\n", L.name, f, ffl);
+    std::fflush(stdout);
+    return;
+  }
+  double bk = median(bwd), gm = with_gemm ? gemm_ms(L, reps) : 0.0;
+  double bfl = 2 * L.flops() / bk * 1e-6, gfl = with_gemm ? L.flops() / gm * 1e-6 : 0.0;
   if (json) {
     std::printf(
         "{\"layer\": \"%s\", \"fwd_ms\": %.3f, \"bwd_ms\": %.3f, \"fwd_gflops\": %.1f, "
@@ -165,7 +181,7 @@ void run(const Layer& L, int reps, int warmup, bool json) {
 
 int main(int argc, char** argv) {
   int reps = 10, warmup = 2;
-  bool json = false;
+  bool json = false, fwd_only = false, with_gemm = true;
   std::string only;  // --layer NAME runs one layer
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) {
@@ -176,8 +192,15 @@ int main(int argc, char** argv) {
       only = argv[++i];
     } else if (!std::strcmp(argv[i], "--json")) {
       json = true;
+    } else if (!std::strcmp(argv[i], "--fwd-only")) {
+      fwd_only = true;
+    } else if (!std::strcmp(argv[i], "--no-gemm")) {
+      with_gemm = false;  // skip the GEMM-alone ceiling (gemm_gflops reads 0)
     } else {
-      std::fprintf(stderr, "usage: %s [--reps N] [--warmup N] [--layer NAME] [--json]\n", argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--reps N] [--warmup N] [--layer NAME] [--json] [--fwd-only] [--no-gemm]\n",
+          argv[0]);
       return 2;
     }
   }
@@ -192,6 +215,6 @@ int main(int argc, char** argv) {
       {"dcgan", 64, 64, 32, 32, 128, 4, 4, 2, 1},
   };
   for (const Layer& l : layers)
-    if (only.empty() || only == l.name) run(l, reps, warmup, json);
+    if (only.empty() || only == l.name) run(l, reps, warmup, json, fwd_only, with_gemm);
   return 0;
 }

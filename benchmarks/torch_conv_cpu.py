@@ -17,7 +17,7 @@ LAYERS = [
 ]
 
 
-def run(layer, reps, warmup, as_json):
+def run(layer, reps, warmup, as_json, fwd_only=False):
     name, n, c, h, w, k, r, s, stride, pad = layer
     p, q = (h + 2 * pad - r) // stride + 1, (w + 2 * pad - s) // stride + 1
     flops = 2.0 * n * k * p * q * c * r * s
@@ -33,6 +33,10 @@ def run(layer, reps, warmup, as_json):
         with torch.no_grad():
             conv(x, wt, b, stride, pad)
         t1 = time.perf_counter()
+        if fwd_only:
+            if i >= warmup:
+                fwd.append((t1 - t0) * 1e3)
+            continue
         y = conv(x, wt, b, stride, pad)
         t2 = time.perf_counter()
         torch.autograd.grad(y, [x, wt, b], gy)
@@ -40,7 +44,13 @@ def run(layer, reps, warmup, as_json):
         if i >= warmup:
             fwd.append((t1 - t0) * 1e3)
             bwd.append((t3 - t2) * 1e3)
-    f, bk = statistics.median(fwd), statistics.median(bwd)
+    f = statistics.median(fwd)
+    if fwd_only:
+        row = {"layer": name, "fwd_ms": round(f, 3), "fwd_gflops": round(flops / f * 1e-6, 1),
+               "threads": torch.get_num_threads()}
+        print(json.dumps(row) if as_json else f"{name:10s} fwd {f:8.2f} ms", flush=True)
+        return
+    bk = statistics.median(bwd)
     row = {"layer": name, "fwd_ms": round(f, 3), "bwd_ms": round(bk, 3),
            "fwd_gflops": round(flops / f * 1e-6, 1), "bwd_gflops": round(2 * flops / bk * 1e-6, 1),
            "threads": torch.get_num_threads()}
@@ -56,13 +66,16 @@ def main():
     ap.add_argument("--reps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--fwd-only", action="store_true", help="time the forward alone")
+    ap.add_argument("--layer", help="run one layer (cyclegan or dcgan)")
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     if not a.json:
         print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
               f"mkldnn {torch.backends.mkldnn.is_available()}, median of {a.reps}")
     for layer in LAYERS:
-        run(layer, max(1, a.reps), max(0, a.warmup), a.json)
+        if a.layer in (None, layer[0]):
+            run(layer, max(1, a.reps), max(0, a.warmup), a.json, a.fwd_only)
 
 
 if __name__ == "__main__":

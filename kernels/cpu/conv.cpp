@@ -52,12 +52,12 @@ class BlasSerial {
   int prev_;
 };
 
-// GANLITE_CONV_CPU=avx2 opts into the AVX2 fast path, =blas (or unset) keeps OpenBLAS; read on
-// every call so that tests and benchmarks can flip it. Off by default: it measured no faster
-// (docs/results/cpu.md, 2026-11-23).
+// The AVX2 fast path is the default where supported; GANLITE_CONV_CPU=blas forces OpenBLAS. Read
+// on every call so that tests and benchmarks can flip it. It is the default because it spends the
+// fewest cycles per forward (docs/results/cpu.md, 2026-11-23, "Cycles").
 bool use_avx2() {
   const char* v = std::getenv("GANLITE_CONV_CPU");
-  return v && !std::strcmp(v, "avx2");
+  return !(v && !std::strcmp(v, "blas"));
 }
 
 // 1x1, stride 1, no padding: each image is its own column matrix.

@@ -3,10 +3,10 @@
 // output (N,K,P,Q), all contiguous. The output is cut into cache-sized tiles (a block of output
 // rows of one image, or several images sharing one (C/g*R*S, nb*P*Q) column buffer); an OpenMP
 // thread runs each tile's im2col and one GEMM per group. Figures: docs/results/cpu.md.
-// Environment, read at every call: GANLITE_CONV_CPU=avx2 runs the float32 forward (groups == 1)
-// on our own AVX2/FMA micro-kernel with im2col fused into its packing (kernels/cpu/conv_avx2.h)
-// when the build has AVX2 and FMA; unset or GANLITE_CONV_CPU=blas keeps OpenBLAS. The fast path
-// is off by default because it measured no faster than OpenBLAS (docs/results/cpu.md).
+// Environment, read at every call: by default the float32 forward (groups == 1) runs on our own
+// AVX2/FMA micro-kernel with im2col fused into its packing (kernels/cpu/conv_avx2.h) when the
+// build has AVX2 and FMA; GANLITE_CONV_CPU=blas forces the OpenBLAS path (the reference, and the
+// path for f64, groups > 1, dgrad and wgrad). Figures: docs/results/cpu.md.
 #pragma once
 #include <cstdint>
 

@@ -30,8 +30,10 @@
 // 32.4 ms (149 GFLOP/s) and PyTorch's 29.5 ms in the quiet minute of docs/results/cpu.md.
 //
 // Outcome (2026-11-23, the 2-vCPU Zen 3 KVM guest of docs/results/cpu.md, GCC 12 -O2
-// -march=native, OMP_NUM_THREADS=2): NOT a clear win, so the path is opt-in
-// (GANLITE_CONV_CPU=avx2, kernels/cpu/conv.h).
+// -march=native, OMP_NUM_THREADS=2): wall-clock results are mixed on this noisy guest, but in
+// user-mode cycles per forward (perf stat, the steadiest measure here) it is the cheapest path:
+// cyclegan ~220 Mcycles vs 237-308 for OpenBLAS and 241-267 for PyTorch, so it is the default
+// (GANLITE_CONV_CPU=blas forces OpenBLAS; kernels/cpu/conv.h).
 //   * The micro-kernel alone, all in L1, one core: 61-85 GFLOP/s against 100-130 for a
 //     register-only FMA loop in the same process, i.e. ~65 % of peak, not the ~85 % predicted.
 //     Every variant tried stalled at the same rate (4x24, 4x16, 8x8, B as FMA memory operands,
