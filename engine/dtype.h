@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/error.h"
@@ -53,21 +54,6 @@ constexpr DType dtype_of<int64_t>() {
 std::string shape_str(const Shape& s);
 int64_t shape_numel(const Shape& s);
 
-// Calls f(T{}) with T the C++ type of a floating dtype; `op` names the caller in the error.
-template <class F>
-void dispatch_float(DType t, const char* op, F&& f) {
-  switch (t) {
-    case DType::f32:
-      f(float{});
-      return;
-    case DType::f64:
-      f(double{});
-      return;
-    default:
-      GANLITE_FAIL(op, ": expected a floating tensor (f32 or f64), got ", dtype_name(t));
-  }
-}
-
 template <class F>
 void dispatch_all(DType t, F&& f) {
   switch (t) {
@@ -81,6 +67,15 @@ void dispatch_all(DType t, F&& f) {
       f(int64_t{});
       return;
   }
+}
+
+// Calls f(T{}) with T the C++ type of a floating dtype; `op` names the caller in the error.
+template <class F>
+void dispatch_float(DType t, const char* op, F&& f) {
+  GANLITE_CHECK(is_float(t), op, ": expected a floating tensor (f32 or f64), got ", dtype_name(t));
+  dispatch_all(t, [&](auto tag) {
+    if constexpr (!std::is_same_v<decltype(tag), int64_t>) f(tag);
+  });
 }
 
 }  // namespace ganlite
