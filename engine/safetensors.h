@@ -1,0 +1,31 @@
+// safetensors checkpoints (the format of huggingface/safetensors): 8-byte little-endian header
+// length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {str: str}}, then
+// the byte buffer, C order. PyTorch users read ours and we read theirs.
+#pragma once
+#include <map>
+#include <string>
+
+#include "engine/tensor.h"
+
+namespace ganlite {
+
+using TensorMap = std::map<std::string, Tensor>;
+using Metadata = std::map<std::string, std::string>;
+
+struct Safetensors {
+  TensorMap tensors;
+  Metadata metadata;
+};
+
+// Writes atomically (a temporary file beside `path`, fsync, rename), so an interrupted save never
+// damages an existing checkpoint. Adds "ganlite.crc32" (of the data buffer) to the metadata.
+void save_safetensors(const std::string& path, const TensorMap& tensors,
+                      const Metadata& metadata = {});
+
+// Reads and validates a file: F32, F64 and I64 load as they are; F16 and BF16 load as f32;
+// I32, I16, I8, U8 and BOOL as i64. Malformed files (truncated, bad header length, bad JSON,
+// unknown dtype, offsets out of range or overlapping, size not matching the shape, duplicate
+// keys, a wrong checksum) raise ganlite::Error naming the file and the key.
+Safetensors load_safetensors(const std::string& path);
+
+}  // namespace ganlite
