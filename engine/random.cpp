@@ -26,6 +26,15 @@ Tensor draw(const Shape& shape, Generator& gen, DType dtype, F value_at) {
 
 }  // namespace
 
+Generator& default_generator() {
+  static Generator gen(0);
+  return gen;
+}
+
+void manual_seed(uint64_t seed) {
+  default_generator() = Generator(seed);
+}
+
 Tensor randn(const Shape& shape, Generator& gen, DType dtype) {
   GANLITE_CHECK(is_float(dtype), "randn: dtype must be f32 or f64");
   return draw(shape, gen, dtype, [](uint64_t i, uint64_t s) { return philox_normal_at(i, s); });

@@ -16,6 +16,11 @@ struct Generator {
 Tensor randn(const Shape& shape, Generator& gen, DType dtype = DType::f32);
 Tensor rand(const Shape& shape, Generator& gen, DType dtype = DType::f32, double low = 0.0,
             double high = 1.0);
+// The process-wide generator that layers use for initialisation and dropout; reseed it with
+// manual_seed for reproducible runs (not thread-safe: seed and build models on one thread).
+Generator& default_generator();
+void manual_seed(uint64_t seed);
+
 // Integers uniform in [low, high), as i64.
 Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen);
 // A random permutation of 0..n-1 (i64), for shuffling.

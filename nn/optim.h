@@ -14,6 +14,8 @@ class Adam {
   void step();       // parameters without a gradient are skipped
   void zero_grad();  // drops every parameter's gradient
   int64_t steps() const { return t_; }
+  double lr() const { return lr_; }
+  void set_lr(double lr) { lr_ = lr; }
 
  private:
   std::vector<Tensor> params_, m_, v_;
@@ -26,6 +28,8 @@ class SGD {
   explicit SGD(std::vector<Tensor> params, double lr, double momentum = 0.0);
   void step();
   void zero_grad();
+  double lr() const { return lr_; }
+  void set_lr(double lr) { lr_ = lr; }
 
  private:
   std::vector<Tensor> params_, velocity_;

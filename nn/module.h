@@ -1,0 +1,79 @@
+// Module: named parameters, buffers and children with PyTorch's dotted names ("model.1.weight"),
+// train/eval, state_dict/load_state_dict, and forward taps that expose an intermediate output by
+// name (for distillation). Parameters are Tensor handles: load_state_dict copies into them in
+// place.
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/safetensors.h"
+#include "engine/tensor.h"
+
+namespace ganlite::nn {
+
+using ForwardHook = std::function<void(const Tensor& output)>;
+
+class Module {
+ public:
+  virtual ~Module() = default;
+  Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // Runs forward() then the forward hooks; containers call children through this.
+  Tensor operator()(const Tensor& x);
+  virtual Tensor forward(const Tensor& x) = 0;
+  // The class name as PyTorch prints it (Conv2d, Sequential, ...), for profiles and errors.
+  virtual std::string type_name() const = 0;
+
+  // Dotted names, registration order, parameters before buffers, depth first.
+  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  std::vector<std::pair<std::string, Tensor>> named_buffers() const;
+  std::vector<std::pair<std::string, Module*>> named_modules();  // "" is this module
+  std::vector<Tensor> parameters() const;
+  int64_t num_parameters() const;
+  Module* submodule(const std::string& dotted);  // error listing the names when missing
+
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+  void requires_grad_(bool on);  // freeze or unfreeze every parameter
+  void zero_grad();
+
+  TensorMap state_dict() const;  // parameters and buffers
+  // Copies values in place. strict: every key must match; errors list missing, unexpected and
+  // mis-shaped keys together. Non-strict ignores missing and unexpected, never mis-shaped.
+  void load_state_dict(const TensorMap& state, bool strict = true);
+
+  void register_forward_hook(ForwardHook hook);
+  // The output of submodule `dotted` at each later forward, read through the returned slot.
+  std::shared_ptr<Tensor> tap(const std::string& dotted);
+
+ protected:
+  // Marks t requires_grad and returns the handle the layer keeps.
+  Tensor register_parameter(const std::string& name, Tensor t);
+  Tensor register_buffer(const std::string& name, Tensor t);
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    add_child(name, m);
+    return m;
+  }
+
+ private:
+  void add_child(const std::string& name, std::shared_ptr<Module> m);
+  void collect(const std::string& prefix, bool params,
+               std::vector<std::pair<std::string, Tensor>>& out) const;
+
+  std::vector<std::pair<std::string, Tensor>> params_, buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  std::vector<ForwardHook> hooks_;
+  bool training_ = true;
+};
+
+using ModulePtr = std::shared_ptr<Module>;
+
+}  // namespace ganlite::nn
