@@ -7,7 +7,8 @@ namespace ganlite::nn {
 namespace {
 
 std::string join(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
+  if (prefix.empty()) return name;
+  return name.empty() ? prefix : prefix + "." + name;
 }
 
 void check_name(const std::string& name, const char* what) {
