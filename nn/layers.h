@@ -105,6 +105,7 @@ class Upsample : public Module {
   explicit Upsample(int64_t scale, Mode mode = Mode::nearest) : scale_(scale), mode_(mode) {}
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Upsample"; }
+  bool bilinear() const { return mode_ == Mode::bilinear; }
 
  private:
   int64_t scale_;

@@ -1,6 +1,8 @@
 // Module bookkeeping: registration, dotted names, state_dict and its strict loading, hooks.
 #include "nn/module.h"
 
+#include <algorithm>
+
 #include "engine/autograd.h"
 
 namespace ganlite::nn {
@@ -20,7 +22,7 @@ void check_name(const std::string& name, const char* what) {
 
 Tensor Module::operator()(const Tensor& x) {
   Tensor y = forward(x);
-  for (const ForwardHook& h : hooks_) h(y);
+  for (const auto& [id, h] : hooks_) h(x, y);
   return y;
 }
 
@@ -138,13 +140,20 @@ void Module::load_state_dict(const TensorMap& state, bool strict) {
   }
 }
 
-void Module::register_forward_hook(ForwardHook hook) {
-  hooks_.push_back(std::move(hook));
+int Module::register_forward_hook(ForwardHook hook) {
+  hooks_.emplace_back(next_hook_id_, std::move(hook));
+  return next_hook_id_++;
+}
+
+void Module::remove_forward_hook(int id) {
+  hooks_.erase(std::remove_if(hooks_.begin(), hooks_.end(),
+                              [id](const auto& h) { return h.first == id; }),
+               hooks_.end());
 }
 
 std::shared_ptr<Tensor> Module::tap(const std::string& dotted) {
   auto slot = std::make_shared<Tensor>();
-  submodule(dotted)->register_forward_hook([slot](const Tensor& y) { *slot = y; });
+  submodule(dotted)->register_forward_hook([slot](const Tensor&, const Tensor& y) { *slot = y; });
   return slot;
 }
 

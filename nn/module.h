@@ -15,7 +15,7 @@
 
 namespace ganlite::nn {
 
-using ForwardHook = std::function<void(const Tensor& output)>;
+using ForwardHook = std::function<void(const Tensor& input, const Tensor& output)>;
 
 class Module {
  public:
@@ -49,7 +49,10 @@ class Module {
   // mis-shaped keys together. Non-strict ignores missing and unexpected, never mis-shaped.
   void load_state_dict(const TensorMap& state, bool strict = true);
 
-  void register_forward_hook(ForwardHook hook);
+  // Returns an id for remove_forward_hook.
+  int register_forward_hook(ForwardHook hook);
+  void remove_forward_hook(int id);
+  bool has_children() const { return !children_.empty(); }
   // The output of submodule `dotted` at each later forward, read through the returned slot.
   std::shared_ptr<Tensor> tap(const std::string& dotted);
 
@@ -70,7 +73,8 @@ class Module {
 
   std::vector<std::pair<std::string, Tensor>> params_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
-  std::vector<ForwardHook> hooks_;
+  std::vector<std::pair<int, ForwardHook>> hooks_;
+  int next_hook_id_ = 0;
   bool training_ = true;
 };
 

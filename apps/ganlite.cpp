@@ -1,0 +1,173 @@
+// The ganlite command line. Subcommands so far: profile (per-layer shapes, params and MACs in the
+// torchprofile and true conventions). train, infer, eval and bench arrive with their issues.
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "gan/registry.h"
+#include "nn/profile.h"
+
+using namespace ganlite;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void print_help() {
+  std::printf(
+      "usage: ganlite <command> [options]\n\n"
+      "commands:\n"
+      "  profile --model NAME [--set key=value]... [--size H[xW]] [--batch N] [--json]\n"
+      "          per-layer output shape, parameters and MACs (torchprofile and true "
+      "conventions)\n\n"
+      "options:\n  --help, -h     this text (also: ganlite profile --help)\n"
+      "  --version      print the version\n");
+}
+
+void print_profile_help() {
+  std::string names;
+  for (auto& n : gan::model_names()) names += (names.empty() ? "" : ", ") + n;
+  std::printf(
+      "usage: ganlite profile --model NAME [--set key=value]... [--size H[xW]] [--batch N] "
+      "[--json]\n\n"
+      "  --model NAME     registry name: %s\n"
+      "  --set key=value  a model option, e.g. --set ngf=16 --set norm=batch\n"
+      "  --size H[xW]     input size (default 256)\n"
+      "  --batch N        batch size (default 1, as papers report)\n"
+      "  --json           print {params, macs_torchprofile, macs_true, layers} as JSON\n",
+      names.c_str());
+}
+
+std::string human(double v) {
+  char buf[32];
+  if (v >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.3fG", v / 1e9);
+  else if (v >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.3fM", v / 1e6);
+  else if (v >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.3fK", v / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  return buf;
+}
+
+int64_t parse_positive(const std::string& flag, const std::string& v) {
+  size_t used = 0;
+  int64_t n = 0;
+  try {
+    n = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || n <= 0)
+    throw UsageError(flag + " expects a positive integer, got '" + v + "'");
+  return n;
+}
+
+int cmd_profile(const std::vector<std::string>& args) {
+  std::string model;
+  gan::Options options;
+  int64_t h = 256, w = 256, batch = 1;
+  bool json = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      print_profile_help();
+      return 0;
+    } else if (a == "--model") {
+      model = value();
+    } else if (a == "--set") {
+      std::string kv = value();
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw UsageError("--set expects key=value, got '" + kv + "'");
+      options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    } else if (a == "--size") {
+      std::string v = value();
+      size_t x = v.find('x');
+      h = parse_positive("--size", v.substr(0, x));
+      w = x == std::string::npos ? h : parse_positive("--size", v.substr(x + 1));
+    } else if (a == "--batch") {
+      batch = parse_positive("--batch", value());
+    } else if (a == "--json") {
+      json = true;
+    } else if (!a.empty() && a[0] != '-') {
+      throw UsageError("profile: spec files (" + a +
+                       ") are read once the spec schema exists; use --model NAME");
+    } else {
+      throw UsageError("profile: unknown option " + a);
+    }
+  }
+  if (model.empty())
+    throw UsageError("profile: --model NAME is required (see ganlite profile --help)");
+  nn::ModulePtr net = gan::make_model(model, options);
+  int64_t c = options.count("input_nc") ? std::stoll(options["input_nc"]) : 3;
+  nn::Profile p = nn::profile(*net, {batch, c, h, w});
+  if (json) {
+    nlohmann::json j;
+    j["model"] = model;
+    j["options"] = options;
+    j["input"] = Shape{batch, c, h, w};
+    j["params"] = p.params;
+    j["macs_torchprofile"] = p.macs_torchprofile;
+    j["macs_true"] = p.macs_true;
+    j["layers"] = nlohmann::json::array();
+    for (const auto& l : p.layers)
+      j["layers"].push_back({{"name", l.name},
+                             {"type", l.type},
+                             {"output", l.output},
+                             {"params", l.params},
+                             {"macs_torchprofile", l.macs_torchprofile},
+                             {"macs_true", l.macs_true}});
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%s, input [%lld, %lld, %lld, %lld]\n", model.c_str(), (long long)batch, (long long)c,
+              (long long)h, (long long)w);
+  std::printf("%-32s %-16s %-20s %10s %14s %14s\n", "layer", "type", "output", "params",
+              "MACs(torchprof)", "MACs(true)");
+  for (const auto& l : p.layers)
+    std::printf("%-32s %-16s %-20s %10lld %14s %14s\n", l.name.c_str(), l.type.c_str(),
+                shape_str(l.output).c_str(), (long long)l.params,
+                human(l.macs_torchprofile).c_str(), human(l.macs_true).c_str());
+  std::printf("%-32s %-16s %-20s %10lld %14s %14s\n", "total", "", "", (long long)p.params,
+              human(p.macs_torchprofile).c_str(), human(p.macs_true).c_str());
+  std::printf("params %s, MACs %s (torchprofile) / %s (true)\n", human(p.params).c_str(),
+              human(p.macs_torchprofile).c_str(), human(p.macs_true).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+      print_help();
+      return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version") {
+      std::printf("ganlite %s\n", kVersion);
+      return 0;
+    }
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "profile") return cmd_profile(rest);
+    throw UsageError("unknown command '" + args[0] + "' (see ganlite --help)");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "ganlite: %s\n", e.what());
+    return 2;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "ganlite: %s\n", e.what());
+    return 1;
+  }
+}

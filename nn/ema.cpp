@@ -1,0 +1,69 @@
+// EMA of parameters: one fused in-place pass per parameter, in the parameter's own precision.
+#include "nn/ema.h"
+
+#include "engine/autograd.h"
+
+namespace ganlite::nn {
+
+Ema::Ema(Module& model, double decay) : decay_(decay) {
+  GANLITE_CHECK(decay >= 0 && decay <= 1, "Ema: decay must be in [0, 1], got ", decay);
+  NoGradGuard ng;
+  // clone() of a detached handle: a contiguous copy that shares nothing and records no history.
+  for (auto& [n, p] : model.named_parameters()) params_.push_back({n, p, p.detach().clone()});
+  for (auto& [n, b] : model.named_buffers()) buffers_.push_back({n, b, b.detach().clone()});
+}
+
+void Ema::update() {
+  NoGradGuard ng;
+  for (Entry& e : params_) {
+    GANLITE_CHECK(e.live.shape() == e.shadow.shape(), "Ema::update: parameter ", e.name,
+                  " changed shape from ", e.shadow.shape_str(), " to ", e.live.shape_str());
+    Tensor p = e.live.detach().contiguous();
+    dispatch_float(e.shadow.dtype(), "Ema::update", [&](auto tag) {
+      using T = decltype(tag);
+      T* s = e.shadow.data<T>();
+      const T* x = p.data<T>();
+      const T d = T(decay_), rest = T(1.0 - decay_);
+      int64_t n = e.shadow.numel();
+      for (int64_t i = 0; i < n; ++i) s[i] = d * s[i] + rest * x[i];
+    });
+  }
+  for (Entry& e : buffers_) {
+    GANLITE_CHECK(e.live.shape() == e.shadow.shape(), "Ema::update: buffer ", e.name,
+                  " changed shape from ", e.shadow.shape_str(), " to ", e.live.shape_str());
+    e.shadow.copy_(e.live);
+  }
+  ++updates_;
+}
+
+void Ema::copy_to(Module& target) const {
+  // Check everything before writing anything, so a mismatch leaves target untouched.
+  auto match = [&](const std::vector<Entry>& mine,
+                   const std::vector<std::pair<std::string, Tensor>>& theirs, const char* what) {
+    GANLITE_CHECK(mine.size() == theirs.size(), "Ema::copy_to: target ", target.type_name(),
+                  " has ", theirs.size(), " ", what, "s, the averaged model ", mine.size());
+    for (size_t i = 0; i < mine.size(); ++i) {
+      GANLITE_CHECK(mine[i].name == theirs[i].first, "Ema::copy_to: ", what, " ", i, " is named ",
+                    theirs[i].first, " in the target, ", mine[i].name, " in the averaged model");
+      GANLITE_CHECK(mine[i].shadow.shape() == theirs[i].second.shape(), "Ema::copy_to: ", what, " ",
+                    mine[i].name, " has shape ", theirs[i].second.shape_str(), " in the target, ",
+                    mine[i].shadow.shape_str(), " in the averaged model");
+    }
+  };
+  auto params = target.named_parameters();
+  auto buffers = target.named_buffers();
+  match(params_, params, "parameter");
+  match(buffers_, buffers, "buffer");
+  NoGradGuard ng;
+  for (size_t i = 0; i < params.size(); ++i) params[i].second.copy_(params_[i].shadow);
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].second.copy_(buffers_[i].shadow);
+}
+
+TensorMap Ema::state_dict() const {
+  TensorMap out;
+  for (const Entry& e : params_) out[e.name] = e.shadow;
+  for (const Entry& e : buffers_) out[e.name] = e.shadow;
+  return out;
+}
+
+}  // namespace ganlite::nn
