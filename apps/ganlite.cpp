@@ -111,13 +111,13 @@ int cmd_profile(const std::vector<std::string>& args) {
   if (model.empty())
     throw UsageError("profile: --model NAME is required (see ganlite profile --help)");
   nn::ModulePtr net = gan::make_model(model, options);
-  int64_t c = options.count("input_nc") ? std::stoll(options["input_nc"]) : 3;
-  nn::Profile p = nn::profile(*net, {batch, c, h, w});
+  const Shape input = gan::profile_input(model, options, batch, h, w);
+  nn::Profile p = nn::profile(*net, input);
   if (json) {
     nlohmann::json j;
     j["model"] = model;
     j["options"] = options;
-    j["input"] = Shape{batch, c, h, w};
+    j["input"] = input;
     j["params"] = p.params;
     j["macs_torchprofile"] = p.macs_torchprofile;
     j["macs_true"] = p.macs_true;
@@ -132,8 +132,7 @@ int cmd_profile(const std::vector<std::string>& args) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("%s, input [%lld, %lld, %lld, %lld]\n", model.c_str(), (long long)batch, (long long)c,
-              (long long)h, (long long)w);
+  std::printf("%s, input %s\n", model.c_str(), shape_str(input).c_str());
   std::printf("%-32s %-16s %-20s %10s %14s %14s\n", "layer", "type", "output", "params",
               "MACs(torchprof)", "MACs(true)");
   for (const auto& l : p.layers)

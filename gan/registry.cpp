@@ -4,8 +4,11 @@
 #include <algorithm>
 #include <functional>
 
+#include "gan/dcgan.h"
+#include "gan/mobile_resnet_generator.h"
 #include "gan/patchgan.h"
 #include "gan/resnet_generator.h"
+#include "gan/unet_generator.h"
 
 namespace ganlite::gan {
 namespace {
@@ -34,6 +37,18 @@ class OptionReader {
     if (it->second == "false" || it->second == "0") return false;
     GANLITE_FAIL(model_, ": option ", key, " expects true or false, got '", it->second, "'");
   }
+  double real(const std::string& key, double dflt) {
+    known_.push_back(key);
+    auto it = o_.find(key);
+    if (it == o_.end()) return dflt;
+    try {
+      size_t used = 0;
+      double v = std::stod(it->second, &used);
+      if (used == it->second.size()) return v;
+    } catch (const std::exception&) {
+    }
+    GANLITE_FAIL(model_, ": option ", key, " expects a number, got '", it->second, "'");
+  }
   std::string text(const std::string& key, const std::string& dflt) {
     known_.push_back(key);
     auto it = o_.find(key);
@@ -58,6 +73,8 @@ class OptionReader {
 struct Entry {
   const char* name;
   std::function<nn::ModulePtr(OptionReader&)> build;
+  // The profiling input for (batch, h, w); null means an image model: (batch, input_nc, h, w).
+  std::function<Shape(OptionReader&, int64_t, int64_t, int64_t)> input;
 };
 
 const std::vector<Entry>& entries() {
@@ -65,25 +82,81 @@ const std::vector<Entry>& entries() {
       {"resnet_generator",
        [](OptionReader& r) {
          ResnetGeneratorOptions o;
-         o.input_nc = r.integer("input_nc", 3);
-         o.output_nc = r.integer("output_nc", 3);
-         o.ngf = r.integer("ngf", 64);
-         o.n_blocks = r.integer("n_blocks", 9);
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.n_blocks = r.integer("n_blocks", o.n_blocks);
          o.norm = parse_norm(r.text("norm", "instance"));
-         o.use_dropout = r.boolean("use_dropout", false);
+         o.use_dropout = r.boolean("use_dropout", o.use_dropout);
          return std::make_shared<ResnetGenerator>(o);
-       }},
+       },
+       nullptr},
+      {"mobile_resnet_generator",
+       [](OptionReader& r) {
+         MobileResnetGeneratorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.n_blocks = r.integer("n_blocks", o.n_blocks);
+         o.norm = parse_norm(r.text("norm", "instance"));
+         o.dropout_rate = r.real("dropout_rate", o.dropout_rate);
+         return std::make_shared<MobileResnetGenerator>(o);
+       },
+       nullptr},
+      {"unet_generator",
+       [](OptionReader& r) {
+         UnetGeneratorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.num_downs = r.integer("num_downs", o.num_downs);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.norm = parse_norm(r.text("norm", "batch"));
+         o.use_dropout = r.boolean("use_dropout", o.use_dropout);
+         return std::make_shared<UnetGenerator>(o);
+       },
+       nullptr},
       {"patchgan",
        [](OptionReader& r) {
          PatchGanOptions o;
-         o.input_nc = r.integer("input_nc", 3);
-         o.ndf = r.integer("ndf", 64);
-         o.n_layers = r.integer("n_layers", 3);
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.n_layers = r.integer("n_layers", o.n_layers);
          o.norm = parse_norm(r.text("norm", "batch"));
          return std::make_shared<NLayerDiscriminator>(o);
+       },
+       nullptr},
+      {"dcgan_generator",
+       [](OptionReader& r) {
+         DcganGeneratorOptions o;
+         o.nz = r.integer("nz", o.nz);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.image_size = r.integer("image_size", o.image_size);
+         return std::make_shared<DcganGenerator>(o);
+       },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("nz", DcganGeneratorOptions{}.nz), 1, 1};
        }},
+      {"dcgan_discriminator",
+       [](OptionReader& r) {
+         DcganDiscriminatorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.image_size = r.integer("image_size", o.image_size);
+         o.norm = parse_dcgan_norm(r.text("norm", "batch"));
+         return std::make_shared<DcganDiscriminator>(o);
+       },
+       nullptr},
   };
   return e;
+}
+
+const Entry& find_entry(const std::string& name) {
+  for (const Entry& e : entries())
+    if (name == e.name) return e;
+  std::string list;
+  for (auto& n : model_names()) list += (list.empty() ? "" : ", ") + n;
+  GANLITE_FAIL("unknown model '", name, "' (available: ", list, ")");
 }
 
 }  // namespace
@@ -95,16 +168,20 @@ std::vector<std::string> model_names() {
 }
 
 nn::ModulePtr make_model(const std::string& name, const Options& options) {
-  for (const Entry& e : entries()) {
-    if (name != e.name) continue;
-    OptionReader r(name, options);
-    nn::ModulePtr m = e.build(r);
-    r.finish();
-    return m;
-  }
-  std::string list;
-  for (auto& n : model_names()) list += (list.empty() ? "" : ", ") + n;
-  GANLITE_FAIL("unknown model '", name, "' (available: ", list, ")");
+  const Entry& e = find_entry(name);
+  OptionReader r(name, options);
+  nn::ModulePtr m = e.build(r);
+  r.finish();
+  return m;
+}
+
+Shape profile_input(const std::string& name, const Options& options, int64_t batch, int64_t h,
+                    int64_t w) {
+  const Entry& e = find_entry(name);
+  OptionReader r(name, options);
+  // Every image model so far reads its channels from input_nc, default 3.
+  if (!e.input) return Shape{batch, r.integer("input_nc", 3), h, w};
+  return e.input(r, batch, h, w);
 }
 
 }  // namespace ganlite::gan

@@ -47,35 +47,45 @@ Tensor ResnetBlock::forward(const Tensor& x) {
   return x + (*conv_block_)(x);
 }
 
-ResnetGenerator::ResnetGenerator(const ResnetGeneratorOptions& o) {
-  GANLITE_CHECK(o.ngf > 0 && o.n_blocks >= 0 && o.input_nc > 0 && o.output_nc > 0,
+std::shared_ptr<nn::Sequential> resnet_layers(int64_t input_nc, int64_t output_nc, int64_t ngf,
+                                              int64_t n_blocks, Norm norm,
+                                              const ResidualBlockFactory& block) {
+  GANLITE_CHECK(ngf > 0 && n_blocks >= 0 && input_nc > 0 && output_nc > 0,
                 "ResnetGenerator: ngf, input_nc and output_nc must be positive and n_blocks >= 0");
   // CycleGAN gives convolutions a bias unless a batch norm follows them.
-  const bool bias = o.norm != Norm::batch;
-  model_ = register_module("model", make_shared<nn::Sequential>());
-  auto& m = *model_;
+  const bool bias = norm != Norm::batch;
+  auto model = make_shared<nn::Sequential>();
+  auto& m = *model;
   m.push_back(make_shared<nn::ReflectionPad2d>(3));
-  m.push_back(make_shared<nn::Conv2d>(o.input_nc, o.ngf, Pair{7, 7}, Pair{1, 1}, Pair{0, 0},
-                                      Pair{1, 1}, 1, bias));
-  m.push_back(make_norm(o.norm, o.ngf));
+  m.push_back(make_shared<nn::Conv2d>(input_nc, ngf, Pair{7, 7}, Pair{1, 1}, Pair{0, 0}, Pair{1, 1},
+                                      1, bias));
+  m.push_back(make_norm(norm, ngf));
   m.push_back(make_shared<nn::ReLU>());
   for (int64_t i = 0, mult = 1; i < 2; ++i, mult *= 2) {
-    m.push_back(make_shared<nn::Conv2d>(o.ngf * mult, o.ngf * mult * 2, Pair{3, 3}, Pair{2, 2},
+    m.push_back(make_shared<nn::Conv2d>(ngf * mult, ngf * mult * 2, Pair{3, 3}, Pair{2, 2},
                                         Pair{1, 1}, Pair{1, 1}, 1, bias));
-    m.push_back(make_norm(o.norm, o.ngf * mult * 2));
+    m.push_back(make_norm(norm, ngf * mult * 2));
     m.push_back(make_shared<nn::ReLU>());
   }
-  for (int64_t i = 0; i < o.n_blocks; ++i)
-    m.push_back(make_shared<ResnetBlock>(o.ngf * 4, o.norm, o.use_dropout, bias));
+  for (int64_t i = 0; i < n_blocks; ++i) m.push_back(block(ngf * 4, bias));
   for (int64_t mult = 4; mult > 1; mult /= 2) {
-    m.push_back(make_shared<nn::ConvTranspose2d>(o.ngf * mult, o.ngf * mult / 2, Pair{3, 3},
-                                                 Pair{2, 2}, Pair{1, 1}, Pair{1, 1}, 1, bias));
-    m.push_back(make_norm(o.norm, o.ngf * mult / 2));
+    m.push_back(make_shared<nn::ConvTranspose2d>(ngf * mult, ngf * mult / 2, Pair{3, 3}, Pair{2, 2},
+                                                 Pair{1, 1}, Pair{1, 1}, 1, bias));
+    m.push_back(make_norm(norm, ngf * mult / 2));
     m.push_back(make_shared<nn::ReLU>());
   }
   m.push_back(make_shared<nn::ReflectionPad2d>(3));
-  m.push_back(make_shared<nn::Conv2d>(o.ngf, o.output_nc, Pair{7, 7}));
+  m.push_back(make_shared<nn::Conv2d>(ngf, output_nc, Pair{7, 7}));
   m.push_back(make_shared<nn::Tanh>());
+  return model;
+}
+
+ResnetGenerator::ResnetGenerator(const ResnetGeneratorOptions& o) {
+  model_ = register_module("model", resnet_layers(o.input_nc, o.output_nc, o.ngf, o.n_blocks,
+                                                  o.norm, [&](int64_t dim, bool bias) {
+                                                    return make_shared<ResnetBlock>(
+                                                        dim, o.norm, o.use_dropout, bias);
+                                                  }));
 }
 
 }  // namespace ganlite::gan

@@ -2,6 +2,7 @@
 // pytorch-CycleGAN-and-pix2pix's ResnetGenerator (model.1.weight, model.10.conv_block.1.weight,
 // ...), so its checkpoints load by name.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "nn/layers.h"
@@ -37,6 +38,13 @@ class ResnetGenerator : public nn::Module {
  private:
   std::shared_ptr<nn::Sequential> model_;
 };
+
+// CycleGAN's layer list with `block(dim, use_bias)` for each residual block, so the mobile variant
+// (gan/mobile_resnet_generator.h) shares the stem, down/up-sampling and head.
+using ResidualBlockFactory = std::function<nn::ModulePtr(int64_t dim, bool use_bias)>;
+std::shared_ptr<nn::Sequential> resnet_layers(int64_t input_nc, int64_t output_nc, int64_t ngf,
+                                              int64_t n_blocks, Norm norm,
+                                              const ResidualBlockFactory& block);
 
 // A norm layer of `norm` kind for `channels` (InstanceNorm without affine, as CycleGAN's).
 nn::ModulePtr make_norm(Norm norm, int64_t channels);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes reference checkpoints for tests/test_models.cpp: a small CycleGAN ResnetGenerator and a
-PatchGAN NLayerDiscriminator built in PyTorch with the layer lists (and so the parameter names)
-of pytorch-CycleGAN-and-pix2pix, their state_dicts as safetensors, and an input/output pair.
+"""Writes reference checkpoints for tests/test_models.cpp: small versions of CycleGAN's
+ResnetGenerator, PatchGAN's NLayerDiscriminator and pix2pix's UnetGenerator (layer lists of
+pytorch-CycleGAN-and-pix2pix), gan-compression's MobileResnetGenerator, and the DCGAN tutorial's
+Generator and Discriminator, built in PyTorch with the same parameter names; their state_dicts as
+safetensors, and an input/output pair each.
 Needs torch and safetensors (see tests/make_safetensors_refs.py for the venv):
   /tmp/stvenv/bin/python tests/make_model_refs.py
 """
@@ -58,6 +60,116 @@ def patchgan(in_nc, ndf, n_layers):
     return net
 
 
+class UnetBlock(nn.Module):
+    """One U-Net level; every level but the outermost returns cat([x, model(x)], 1)."""
+
+    def __init__(self, outer, inner, input_nc=None, sub=None, kind="middle"):
+        super().__init__()
+        self.outermost = kind == "outermost"
+        input_nc = input_nc or outer
+        down = nn.Conv2d(input_nc, inner, 4, 2, 1, bias=False)
+        if kind == "outermost":
+            layers = [down, sub, nn.ReLU(True), nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1),
+                      nn.Tanh()]
+        elif kind == "innermost":
+            layers = [nn.LeakyReLU(0.2, True), down, nn.ReLU(True),
+                      nn.ConvTranspose2d(inner, outer, 4, 2, 1, bias=False), nn.BatchNorm2d(outer)]
+        else:
+            layers = [nn.LeakyReLU(0.2, True), down, nn.BatchNorm2d(inner), sub, nn.ReLU(True),
+                      nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1, bias=False),
+                      nn.BatchNorm2d(outer)]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
+
+
+def unet_generator(in_nc, out_nc, num_downs, ngf):
+    block = UnetBlock(ngf * 8, ngf * 8, kind="innermost")
+    for _ in range(num_downs - 5):
+        block = UnetBlock(ngf * 8, ngf * 8, sub=block)
+    for mult in (4, 2, 1):
+        block = UnetBlock(ngf * mult, ngf * mult * 2, sub=block)
+    net = nn.Module()
+    net.model = UnetBlock(out_nc, ngf, in_nc, block, kind="outermost")
+    net.forward = lambda x: net.model(x)
+    return net
+
+
+class SeparableConv(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(dim, dim, 3, groups=dim), nn.InstanceNorm2d(dim),
+                                  nn.Conv2d(dim, dim, 1))
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class MobileResnetBlock(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.conv_block = nn.Sequential(
+            nn.ReflectionPad2d(1), SeparableConv(dim), nn.InstanceNorm2d(dim), nn.ReLU(True),
+            nn.Dropout(0.0), nn.ReflectionPad2d(1), SeparableConv(dim), nn.InstanceNorm2d(dim))
+
+    def forward(self, x):
+        return x + self.conv_block(x)
+
+
+def mobile_resnet_generator(in_nc, out_nc, ngf, n_blocks):
+    net = resnet_generator(in_nc, out_nc, ngf, n_blocks)
+    for i in range(n_blocks):  # the residual blocks sit after the 10 stem and downsampling layers
+        net.model[10 + i] = MobileResnetBlock(ngf * 4)
+    return net
+
+
+def dcgan_generator(nz, ngf, nc, image_size):
+    mult = image_size // 8
+    layers = [nn.ConvTranspose2d(nz, ngf * mult, 4, 1, 0, bias=False), nn.BatchNorm2d(ngf * mult),
+              nn.ReLU(True)]
+    while mult > 1:
+        layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 4, 2, 1, bias=False),
+                   nn.BatchNorm2d(ngf * mult // 2), nn.ReLU(True)]
+        mult //= 2
+    layers += [nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh()]
+    net = nn.Module()
+    net.main = nn.Sequential(*layers)
+    net.forward = lambda x: net.main(x)
+    return net
+
+
+def dcgan_discriminator(nc, ndf, image_size):
+    layers = [nn.Conv2d(nc, ndf, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+    mult = 1
+    while mult < image_size // 8:
+        layers += [nn.Conv2d(ndf * mult, ndf * mult * 2, 4, 2, 1, bias=False),
+                   nn.BatchNorm2d(ndf * mult * 2), nn.LeakyReLU(0.2, True)]
+        mult *= 2
+    layers += [nn.Conv2d(ndf * mult, 1, 4, 1, 0, bias=False)]  # logits: no Sigmoid
+    net = nn.Module()
+    net.main = nn.Sequential(*layers)
+    net.forward = lambda x: net.main(x)
+    return net
+
+
+def randomize_batch_norms(net):
+    """Non-trivial running statistics and affine parameters, compared in eval mode."""
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.uniform_(-0.5, 0.5)
+    return net.eval()
+
+
+def save_reference(net, x, name):
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()},
+              os.path.join(here, name + ".safetensors"))
+    save_file({"input": x, "output": net(x)}, os.path.join(here, name + "_io.safetensors"))
+
+
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 torch.manual_seed(11)
 with torch.no_grad():
@@ -78,4 +190,13 @@ with torch.no_grad():
     save_file({k: v.contiguous() for k, v in d.state_dict().items()},
               os.path.join(here, "patchgan_small.safetensors"))
     save_file({"input": xd, "output": d(xd)}, os.path.join(here, "patchgan_small_io.safetensors"))
-print("wrote resnet_small and patchgan_small references")
+    # Written after the first two so their bytes (drawn from the same seed) stay as committed.
+    save_reference(randomize_batch_norms(unet_generator(3, 3, 5, 4)), torch.randn(2, 3, 32, 32),
+                   "unet_small")
+    save_reference(mobile_resnet_generator(3, 3, 4, 3).eval(), torch.randn(1, 3, 32, 32),
+                   "mobile_resnet_small")
+    save_reference(randomize_batch_norms(dcgan_generator(16, 8, 3, 32)),
+                   torch.randn(2, 16, 1, 1), "dcgan_g_small")
+    save_reference(randomize_batch_norms(dcgan_discriminator(3, 8, 64)),
+                   torch.randn(2, 3, 64, 64), "dcgan_d_small")
+print("wrote resnet, patchgan, unet, mobile_resnet, dcgan_g and dcgan_d _small references")
