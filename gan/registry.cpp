@@ -8,6 +8,8 @@
 #include "gan/mobile_resnet_generator.h"
 #include "gan/patchgan.h"
 #include "gan/resnet_generator.h"
+#include "gan/sngan.h"
+#include "gan/stylegan2.h"
 #include "gan/unet_generator.h"
 
 namespace ganlite::gan {
@@ -69,6 +71,24 @@ class OptionReader {
   const Options& o_;
   std::vector<std::string> known_;
 };
+
+// StyleGAN2 G and D share their options; D reads only the resolution and channels.
+template <class M>
+nn::ModulePtr make_stylegan2(OptionReader& r, bool generator) {
+  StyleGan2Options o;
+  o.resolution = r.integer("resolution", o.resolution);
+  GANLITE_CHECK(o.resolution == 32 || o.resolution == 64,
+                "stylegan2: resolution must be 32 or 64, got ", o.resolution);
+  o.channel_base = r.integer("channel_base", o.channel_base);
+  o.channel_max = r.integer("channel_max", o.channel_max);
+  if (generator) {
+    o.z_dim = r.integer("z_dim", o.z_dim);
+    o.w_dim = r.integer("w_dim", o.w_dim);
+    o.n_mlp = r.integer("n_mlp", o.n_mlp);
+    o.truncation_psi = r.real("truncation_psi", o.truncation_psi);
+  }
+  return std::make_shared<M>(o);
+}
 
 struct Entry {
   const char* name;
@@ -147,6 +167,43 @@ const std::vector<Entry>& entries() {
          return std::make_shared<DcganDiscriminator>(o);
        },
        nullptr},
+      {"stylegan2_generator",
+       [](OptionReader& r) { return make_stylegan2<StyleGan2Generator>(r, true); },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("z_dim", StyleGan2Options{}.z_dim)};
+       }},
+      {"stylegan2_discriminator",
+       [](OptionReader& r) { return make_stylegan2<StyleGan2Discriminator>(r, false); },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         // The image size is the resolution option, not --size.
+         int64_t res = r.integer("resolution", StyleGan2Options{}.resolution);
+         return Shape{batch, 3, res, res};
+       }},
+      {"sngan_generator",
+       [](OptionReader& r) {
+         SnganGeneratorOptions o;
+         o.z_dim = r.integer("z_dim", o.z_dim);
+         o.ch = r.integer("ch", o.ch);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         return std::make_shared<SnganGenerator>(o);
+       },
+       // Noise (batch, z_dim); the profile runs it with label 0 (nn::profile).
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("z_dim", SnganGeneratorOptions{}.z_dim)};
+       }},
+      {"sngan_discriminator",
+       [](OptionReader& r) {
+         SnganDiscriminatorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         return std::make_shared<SnganDiscriminator>(o);
+       },
+       // 32x32 images whatever --size says: the only size the net takes.
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("input_nc", SnganDiscriminatorOptions{}.input_nc), 32, 32};
+       }},
   };
   return e;
 }

@@ -16,8 +16,9 @@ nn::ModulePtr make_model(const std::string& name, const Options& options = {});
 std::vector<std::string> model_names();
 
 // The input a model takes for `batch` images of h x w: (batch, input_nc, h, w) for image models,
-// (batch, nz, 1, 1) for the DCGAN generator (whose output size is its image_size option). For
-// profiling; options are only read here, make_model validates them.
+// (batch, nz, 1, 1) for the DCGAN generator (whose output size is its image_size option),
+// (batch, z_dim) for the StyleGAN2 generator, (batch, 3, R, R) for the StyleGAN2 discriminator
+// of resolution R. For profiling; options are only read here, make_model validates them.
 Shape profile_input(const std::string& name, const Options& options, int64_t batch, int64_t h,
                     int64_t w);
 

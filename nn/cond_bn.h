@@ -42,6 +42,11 @@ class ConditionalBatchNorm2d : public Module, public LabelConditioned {
     return forward(x);
   }
   std::string type_name() const override { return "ConditionalBatchNorm2d"; }
+  // nn::profile: numel(out), torchprofile's count for an affine norm (its per-sample gamma_y,
+  // beta_y are one multiply-add per element); bn (no affine) and the lookup count 0.
+  double macs(const Tensor&, const Tensor& out) const override {
+    return static_cast<double>(out.numel());
+  }
 
   std::shared_ptr<BatchNorm2d> bn;   // affine = false: the class-conditional affine replaces it
   std::shared_ptr<Embedding> embed;  // (num_classes, 2 C): gamma columns init 1, beta columns 0
@@ -64,6 +69,11 @@ class ProjectionHead : public Module, public LabelConditioned {
     return forward(h);
   }
   std::string type_name() const override { return "ProjectionHead"; }
+  // nn::profile: numel(h) for <embed(y), h> (torchprofile counts the elementwise product);
+  // linear counts on its own, the lookup 0.
+  double macs(const Tensor& h, const Tensor&) const override {
+    return static_cast<double>(h.numel());
+  }
 
   ModulePtr linear;  // Linear or SNLinear (features -> 1)
   ModulePtr embed;   // Embedding or SNEmbedding (num_classes, features)

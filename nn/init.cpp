@@ -11,7 +11,9 @@
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/random.h"
+#include "nn/cond_bn.h"
 #include "nn/layers.h"
+#include "nn/slim.h"
 
 namespace ganlite::nn {
 namespace {
@@ -160,6 +162,12 @@ void init_weights(Module& net, const std::string& init_type, double gain) {
     if (w.defined()) normal_(w, 1.0, gain);
     if (b.defined()) zeros_(b);
   };
+  // A (num_classes, 2 C) conditional-BN table: gamma columns like a BN weight, beta columns 0.
+  auto conditional_norm = [&](const Tensor& table) {
+    int64_t c = table.size(1) / 2;
+    normal_(table.slice(1, 0, c), 1.0, gain);
+    zeros_(table.slice(1, c, c));
+  };
   for (auto& [name, m] : net.named_modules()) {
     if (auto* c = dynamic_cast<Conv2d*>(m)) {
       affine(c->weight, c->bias);
@@ -173,6 +181,24 @@ void init_weights(Module& net, const std::string& init_type, double gain) {
       norm(in->weight, in->bias);
     } else if (auto* gn = dynamic_cast<GroupNorm*>(m)) {
       norm(gn->weight, gn->bias);
+    } else if (auto* c = dynamic_cast<SNConv2d*>(m)) {
+      affine(c->sn.weight_orig, c->bias);
+    } else if (auto* t = dynamic_cast<SNConvTranspose2d*>(m)) {
+      affine(t->sn.weight_orig, t->bias);
+    } else if (auto* l = dynamic_cast<SNLinear*>(m)) {
+      affine(l->sn.weight_orig, l->bias);
+    } else if (auto* e = dynamic_cast<SNEmbedding*>(m)) {
+      affine(e->sn.weight_orig, Tensor());
+    } else if (auto* s = dynamic_cast<SlimLayer*>(m)) {
+      affine(s->weight, s->bias);  // the full tensors: every width's slice is a prefix of them
+    } else if (auto* cbn = dynamic_cast<ConditionalBatchNorm2d*>(m)) {
+      conditional_norm(cbn->embed->weight);
+    } else if (auto* scbn = dynamic_cast<SliceableConditionalBatchNorm2d*>(m)) {
+      conditional_norm(scbn->embed->weight);
+    } else if (auto* head = dynamic_cast<ProjectionHead*>(m)) {
+      // Without spectral norm the class embedding is a plain Embedding (visited next, and left
+      // alone there); it is a weight like the linear's, so it gets the weight init here.
+      if (auto* e = dynamic_cast<Embedding*>(head->embed.get())) affine(e->weight, Tensor());
     }
   }
 }

@@ -32,7 +32,13 @@ Tensor orthogonal_(Tensor w, double gain = 1.0);
 // a = 0, fan_in, gain unused as in CycleGAN; "orthogonal": orthogonal_ with gain) and the bias,
 // when present, 0. For BatchNorm2d, whatever init_type: weight N(1, gain), bias 0. We treat affine
 // InstanceNorm2d and GroupNorm like BatchNorm2d (CycleGAN never has affine ones; a norm weight
-// near 1 is the neutral choice). Other modules are left as they are.
+// near 1 is the neutral choice). Beyond CycleGAN: spectral-norm layers get the weight rule on
+// weight_orig (u and v stay; the next training forward's power iteration follows the new
+// weight), SNEmbedding too (an embedding is a linear map of a one-hot); slim layers on their full
+// weight and bias; conditional batch norms (plain and sliceable) get the BatchNorm2d rule on their
+// tables, gamma_y ~ N(1, gain) and beta_y = 0 (SlimGAN's init); a ProjectionHead without spectral
+// norm gets the weight rule on its embedding. Other modules, plain Embedding included, are left as
+// they are.
 void init_weights(Module& net, const std::string& init_type = "normal", double gain = 0.02);
 
 }  // namespace ganlite::nn

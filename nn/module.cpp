@@ -22,8 +22,12 @@ void check_name(const std::string& name, const char* what) {
 
 Tensor Module::operator()(const Tensor& x) {
   Tensor y = forward(x);
-  for (const auto& [id, h] : hooks_) h(x, y);
+  run_forward_hooks(x, y);
   return y;
+}
+
+void Module::run_forward_hooks(const Tensor& in, const Tensor& out) const {
+  for (const auto& [id, h] : hooks_) h(in, out);
 }
 
 Tensor Module::register_parameter(const std::string& name, Tensor t) {

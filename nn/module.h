@@ -29,6 +29,16 @@ class Module {
   virtual Tensor forward(const Tensor& x) = 0;
   // The class name as PyTorch prints it (Conv2d, Sequential, ...), for profiles and errors.
   virtual std::string type_name() const = 0;
+  // Multiply-adds of one call that produced `out` from `in`, for modules nn::profile's built-in
+  // rules do not know (StyleGAN2's modulated convolutions); -1 means "use the built-in rules".
+  // A module with children that returns >= 0 is profiled as a layer of its own, beside them.
+  virtual double macs(const Tensor& in, const Tensor& out) const {
+    (void)in, (void)out;
+    return -1;
+  }
+  // The same call in profile's `true` convention, where it differs from torchprofile's (a
+  // transposed convolution counted on its input grid); by default equal to macs().
+  virtual double macs_true(const Tensor& in, const Tensor& out) const { return macs(in, out); }
 
   // Dotted names, registration order, parameters before buffers, depth first.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
@@ -57,6 +67,9 @@ class Module {
   std::shared_ptr<Tensor> tap(const std::string& dotted);
 
  protected:
+  // For modules with a several-argument forward: runs the forward hooks as operator() would, so
+  // profiling and taps see the call.
+  void run_forward_hooks(const Tensor& in, const Tensor& out) const;
   // Marks t requires_grad and returns the handle the layer keeps.
   Tensor register_parameter(const std::string& name, Tensor t);
   Tensor register_buffer(const std::string& name, Tensor t);

@@ -6,6 +6,7 @@
 
 #include "engine/autograd.h"
 #include "engine/ops.h"
+#include "nn/profile.h"
 
 namespace ganlite::nn {
 namespace {
@@ -92,6 +93,10 @@ Tensor SlimConv2d::forward(const Tensor& x) {
   return conv2d(x, active_weight(), active_bias(), stride, padding);
 }
 
+double SlimConv2d::macs(const Tensor&, const Tensor& y) const {
+  return conv2d_macs(y, {out, in, weight.size(2), weight.size(3)});
+}
+
 SlimConvTranspose2d::SlimConvTranspose2d(int64_t in_max, int64_t out_max, Pair kernel, Pair stride,
                                          Pair padding, Pair output_padding, bool use_bias,
                                          bool spectral_norm)
@@ -106,6 +111,14 @@ Tensor SlimConvTranspose2d::forward(const Tensor& x) {
   return conv_transpose2d(x, active_weight(), active_bias(), stride, padding, output_padding);
 }
 
+double SlimConvTranspose2d::macs(const Tensor& x, const Tensor& y) const {
+  return conv_transpose2d_macs(x, y, {in, out, weight.size(2), weight.size(3)}).first;
+}
+
+double SlimConvTranspose2d::macs_true(const Tensor& x, const Tensor& y) const {
+  return conv_transpose2d_macs(x, y, {in, out, weight.size(2), weight.size(3)}).second;
+}
+
 SlimLinear::SlimLinear(int64_t in_max, int64_t out_max, bool use_bias, bool spectral_norm) {
   Linear plain(in_max, out_max, use_bias);
   init(plain.weight, plain.bias, 1, 0, spectral_norm);
@@ -115,6 +128,10 @@ Tensor SlimLinear::forward(const Tensor& x) {
   GANLITE_CHECK(x.dim() >= 1 && x.size(-1) == in, "SlimLinear: at width (in ", in, ", out ", out,
                 ") expected input (..., ", in, "), got ", x.shape_str());
   return linear(x, active_weight(), active_bias());
+}
+
+double SlimLinear::macs(const Tensor&, const Tensor& y) const {
+  return linear_macs(y, in);
 }
 
 // ---- switchable batch norm

@@ -8,6 +8,7 @@
 
 #include "engine/autograd.h"
 #include "engine/ops.h"
+#include "nn/profile.h"
 
 namespace ganlite::nn {
 namespace {
@@ -110,9 +111,21 @@ SNConvTranspose2d::SNConvTranspose2d(int64_t in, int64_t out, Pair kernel, Pair 
   register_buffer("weight_v", sn.v);
 }
 
+double SNConv2d::macs(const Tensor&, const Tensor& out) const {
+  return conv2d_macs(out, sn.weight_orig.shape());
+}
+
 Tensor SNConvTranspose2d::forward(const Tensor& x) {
   return conv_transpose2d(x, sn.normalized(is_training()), bias, stride, padding, output_padding,
                           groups, dilation);
+}
+
+double SNConvTranspose2d::macs(const Tensor& in, const Tensor& out) const {
+  return conv_transpose2d_macs(in, out, sn.weight_orig.shape()).first;
+}
+
+double SNConvTranspose2d::macs_true(const Tensor& in, const Tensor& out) const {
+  return conv_transpose2d_macs(in, out, sn.weight_orig.shape()).second;
 }
 
 SNLinear::SNLinear(int64_t in, int64_t out, bool use_bias, const SpectralNormOptions& o) {
@@ -126,6 +139,10 @@ SNLinear::SNLinear(int64_t in, int64_t out, bool use_bias, const SpectralNormOpt
 
 Tensor SNLinear::forward(const Tensor& x) {
   return linear(x, sn.normalized(is_training()), bias);
+}
+
+double SNLinear::macs(const Tensor&, const Tensor& out) const {
+  return linear_macs(out, sn.weight_orig.size(1));
 }
 
 SNEmbedding::SNEmbedding(int64_t num, int64_t dim, const SpectralNormOptions& o) {

@@ -41,7 +41,8 @@ struct SpectralNorm {
 };
 
 // Conv2d, ConvTranspose2d, Linear and Embedding under spectral_norm(): PyTorch's default
-// initialisation of the plain layer (same draws from default_generator()), then u and v.
+// initialisation of the plain layer (same draws from default_generator()), then u and v. Their
+// MACs (nn::profile) are the plain layer's; the power iteration, training only, is not counted.
 class SNConv2d : public Module {
  public:
   SNConv2d(int64_t in, int64_t out, Pair kernel, Pair stride = {1, 1}, Pair padding = {0, 0},
@@ -49,6 +50,7 @@ class SNConv2d : public Module {
            const SpectralNormOptions& o = {});
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Conv2d"; }
+  double macs(const Tensor& in, const Tensor& out) const override;
   Tensor weight() { return sn.normalized(false); }  // the current W_sn, no iteration
   SpectralNorm sn;
   Tensor bias;
@@ -64,6 +66,8 @@ class SNConvTranspose2d : public Module {
                     const SpectralNormOptions& o = {1, 1, 1e-12});
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "ConvTranspose2d"; }
+  double macs(const Tensor& in, const Tensor& out) const override;
+  double macs_true(const Tensor& in, const Tensor& out) const override;
   Tensor weight() { return sn.normalized(false); }
   SpectralNorm sn;
   Tensor bias;
@@ -76,6 +80,7 @@ class SNLinear : public Module {
   SNLinear(int64_t in, int64_t out, bool bias = true, const SpectralNormOptions& o = {});
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "Linear"; }
+  double macs(const Tensor& in, const Tensor& out) const override;
   Tensor weight() { return sn.normalized(false); }
   SpectralNorm sn;
   Tensor bias;
@@ -86,6 +91,7 @@ class SNEmbedding : public Module {
   SNEmbedding(int64_t num, int64_t dim, const SpectralNormOptions& o = {});
   Tensor forward(const Tensor& index) override;
   std::string type_name() const override { return "Embedding"; }
+  double macs(const Tensor&, const Tensor&) const override { return 0; }  // a table lookup
   Tensor weight() { return sn.normalized(false); }
   SpectralNorm sn;
 };

@@ -200,3 +200,91 @@ with torch.no_grad():
     save_reference(randomize_batch_norms(dcgan_discriminator(3, 8, 64)),
                    torch.randn(2, 3, 64, 64), "dcgan_d_small")
 print("wrote resnet, patchgan, unet, mobile_resnet, dcgan_g and dcgan_d _small references")
+
+
+# ---- SNGAN generator (gan/sngan.h), written from its description: conditional BN is BN without
+# affine followed by per-class gamma, beta from one embedding (gamma in the first C columns); the
+# up block is CBN -> ReLU -> nearest x2 -> conv3x3 -> CBN -> ReLU -> conv3x3 plus the shortcut
+# nearest x2 -> conv1x1.
+class CondBatchNorm(nn.Module):
+    def __init__(self, channels, num_classes):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+        self.embed = nn.Embedding(num_classes, 2 * channels)
+
+    def forward(self, x, y):
+        gamma, beta = self.embed(y).chunk(2, dim=1)
+        return self.bn(x) * gamma[:, :, None, None] + beta[:, :, None, None]
+
+
+class SnganUpBlock(nn.Module):
+    def __init__(self, cin, cout, num_classes):
+        super().__init__()
+        self.b1 = CondBatchNorm(cin, num_classes)
+        self.c1 = nn.Conv2d(cin, cout, 3, 1, 1)
+        self.b2 = CondBatchNorm(cout, num_classes)
+        self.c2 = nn.Conv2d(cout, cout, 3, 1, 1)
+        self.c_sc = nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x, y):
+        up = lambda t: nn.functional.interpolate(t, scale_factor=2, mode="nearest")
+        h = self.c1(up(torch.relu(self.b1(x, y))))
+        h = self.c2(torch.relu(self.b2(h, y)))
+        return h + self.c_sc(up(x))
+
+
+class SnganGenerator(nn.Module):
+    def __init__(self, z_dim, ch, out_nc, num_classes):
+        super().__init__()
+        self.ch = ch
+        self.l1 = nn.Linear(z_dim, 16 * ch)
+        self.block2 = SnganUpBlock(ch, ch, num_classes)
+        self.block3 = SnganUpBlock(ch, ch, num_classes)
+        self.block4 = SnganUpBlock(ch, ch, num_classes)
+        self.b5 = nn.BatchNorm2d(ch)
+        self.c5 = nn.Conv2d(ch, out_nc, 3, 1, 1)
+
+    def forward(self, z, y):
+        h = self.l1(z).view(z.shape[0], self.ch, 4, 4)
+        for block in (self.block2, self.block3, self.block4):
+            h = block(h, y)
+        return torch.tanh(self.c5(torch.relu(self.b5(h))))
+
+
+def randomize_conditional(net):
+    """Per-class gamma, beta far from (1, 0) and non-trivial running statistics, in eval mode."""
+    for m in net.modules():
+        if isinstance(m, CondBatchNorm):
+            c = m.bn.num_features
+            m.embed.weight[:, :c].uniform_(0.5, 1.5)
+            m.embed.weight[:, c:].uniform_(-0.5, 0.5)
+    return randomize_all_batch_norms(net)
+
+
+def randomize_all_batch_norms(net):
+    """randomize_batch_norms for nets that also have BNs without affine parameters."""
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 1.5)
+            if m.affine:
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    return net.eval()
+
+
+def save_conditional_reference(net, x, y, name):
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()},
+              os.path.join(here, name + ".safetensors"))
+    save_file({"input": x, "labels": y, "output": net(x, y)},
+              os.path.join(here, name + "_io.safetensors"))
+
+
+# Drawn after every reference above, so their bytes stay as committed.
+with torch.no_grad():
+    save_conditional_reference(randomize_conditional(SnganUpBlock(8, 6, 5)),
+                               torch.randn(3, 8, 6, 6), torch.tensor([0, 4, 2]),
+                               "sngan_gblock_small")
+    save_conditional_reference(randomize_conditional(SnganGenerator(16, 8, 3, 5)),
+                               torch.randn(2, 16), torch.tensor([3, 1]), "sngan_g_small")
+print("wrote sngan_gblock and sngan_g _small references")
