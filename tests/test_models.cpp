@@ -7,29 +7,22 @@
 #include "gan/dcgan.h"
 #include "gan/registry.h"
 #include "nn/profile.h"
+#include "reference.h"
 
 using namespace ganlite;
 using Catch::Matchers::Contains;
+using ganlite::test::max_abs_diff;
 
 namespace {
 
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
-  double d = 0;
-  for (size_t i = 0; i < x.size(); ++i) d = std::max(d, double(std::abs(x[i] - y[i])));
-  return d;
-}
-
 void check_against_pytorch(const std::string& model, const gan::Options& opts,
                            const std::string& ref) {
-  std::string dir = GANLITE_TEST_DATA;
   nn::ModulePtr net = gan::make_model(model, opts);
-  net->load_state_dict(load_safetensors(dir + "/" + ref + ".safetensors").tensors);
+  net->load_state_dict(test::load_reference(ref));
   net->eval();
-  Safetensors io = load_safetensors(dir + "/" + ref + "_io.safetensors");
+  TensorMap io = test::load_reference(ref + "_io");
   NoGradGuard ng;
-  double d = max_abs_diff((*net)(io.tensors["input"]), io.tensors["output"]);
+  double d = max_abs_diff((*net)(io["input"]), io["output"]);
   INFO(model << " vs PyTorch: max abs difference " << d);
   CHECK(d < 1e-4);
 }

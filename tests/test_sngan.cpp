@@ -16,22 +16,16 @@
 #include "nn/optim.h"
 #include "nn/profile.h"
 #include "nn/slim.h"
+#include "reference.h"
 
 using namespace ganlite;
+using ganlite::test::max_abs_diff;
 
 namespace {
 
 Tensor labels(std::vector<int64_t> y) {
   int64_t n = static_cast<int64_t>(y.size());
   return from_vector<int64_t>(y, {n});
-}
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
-  double d = 0;
-  for (size_t i = 0; i < x.size(); ++i) d = std::max(d, double(std::abs(x[i] - y[i])));
-  return d;
 }
 
 // Every conditional-BN table of net gets N(0, 1) entries, so classes differ clearly.
@@ -147,28 +141,26 @@ TEST_CASE("spectral norm is active in SNGAN D: each SN weight has spectral norm 
 }
 
 TEST_CASE("SNGAN G block with conditional BN matches PyTorch (labels, eval)", "[sngan]") {
-  std::string dir = GANLITE_TEST_DATA;
   manual_seed(4);
   gan::SnganGBlock block(8, 6, 5);
-  block.load_state_dict(load_safetensors(dir + "/sngan_gblock_small.safetensors").tensors);
+  block.load_state_dict(test::load_reference("sngan_gblock_small"));
   block.eval();
-  Safetensors io = load_safetensors(dir + "/sngan_gblock_small_io.safetensors");
+  TensorMap io = test::load_reference("sngan_gblock_small_io");
   NoGradGuard ng;
-  double d = max_abs_diff(block(io.tensors["input"], io.tensors["labels"]), io.tensors["output"]);
+  double d = max_abs_diff(block(io["input"], io["labels"]), io["output"]);
   INFO("SNGAN G block vs PyTorch: max abs difference " << d);
   CHECK(d < 1e-4);
 }
 
 TEST_CASE("tiny SNGAN G (ch 8, z 16, 5 classes) matches PyTorch", "[sngan]") {
-  std::string dir = GANLITE_TEST_DATA;
   nn::ModulePtr gm =
       gan::make_model("sngan_generator", {{"ch", "8"}, {"z_dim", "16"}, {"num_classes", "5"}});
   auto& g = dynamic_cast<gan::SnganGenerator&>(*gm);
-  g.load_state_dict(load_safetensors(dir + "/sngan_g_small.safetensors").tensors);
+  g.load_state_dict(test::load_reference("sngan_g_small"));
   g.eval();
-  Safetensors io = load_safetensors(dir + "/sngan_g_small_io.safetensors");
+  TensorMap io = test::load_reference("sngan_g_small_io");
   NoGradGuard ng;
-  double d = max_abs_diff(g(io.tensors["input"], io.tensors["labels"]), io.tensors["output"]);
+  double d = max_abs_diff(g(io["input"], io["labels"]), io["output"]);
   INFO("SNGAN G vs PyTorch: max abs difference " << d);
   CHECK(d < 1e-4);
 }

@@ -13,8 +13,10 @@
 #include "gan/stylegan2.h"
 #include "nn/optim.h"
 #include "nn/profile.h"
+#include "reference.h"
 
 using namespace ganlite;
+using ganlite::test::max_abs_diff;
 using namespace ganlite::gan;
 using Catch::Matchers::Contains;
 
@@ -25,16 +27,8 @@ const Options kTiny = {{"resolution", "32"}, {"channel_base", "256"}, {"channel_
                        {"z_dim", "16"},      {"w_dim", "16"},         {"n_mlp", "2"}};
 const Options kTinyD = {{"resolution", "32"}, {"channel_base", "256"}, {"channel_max", "16"}};
 
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
-  double d = 0;
-  for (size_t i = 0; i < x.size(); ++i) d = std::max(d, double(std::abs(x[i] - y[i])));
-  return d;
-}
-
 TensorMap load(const std::string& name) {
-  return load_safetensors(std::string(GANLITE_TEST_DATA) + "/" + name + ".safetensors").tensors;
+  return test::load_reference(name);
 }
 
 double grad_abs_sum(const Tensor& t) {
