@@ -1,0 +1,189 @@
+// PNG/JPEG I/O. stb_image is compiled here, static and with only the PNG and JPEG decoders: the
+// Debian header (v2.27) carries unfixed bugs in its GIF/HDR/PNM/BMP paths (docs: ecosystem.md B7),
+// so those formats never reach a decoder. STBI_MAX_DIMENSIONS is a second line behind our caps.
+#include "engine/image.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <vector>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_NO_LINEAR
+#define STBI_MAX_DIMENSIONS 16384
+#include <stb/stb_image.h>
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
+namespace ganlite {
+namespace fs = std::filesystem;
+namespace {
+
+// The size cap comes first so that a huge file is never read into memory.
+int64_t checked_file_size(const std::string& path, const ImageLimits& limits) {
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  GANLITE_CHECK(!ec && fs::exists(st), "image ", path, ": no such file");
+  GANLITE_CHECK(fs::is_regular_file(st), "image ", path, ": not a regular file");
+  auto size = static_cast<int64_t>(fs::file_size(path, ec));
+  GANLITE_CHECK(!ec, "image ", path, ": cannot read its size: ", ec.message());
+  GANLITE_CHECK(size > 0, "image ", path, ": empty file");
+  GANLITE_CHECK(size <= limits.max_file_bytes, "image ", path, ": ", size,
+                " bytes exceeds the file-size cap of ", limits.max_file_bytes, " bytes");
+  return size;
+}
+
+// stb's reasons are terse; "unknown image type" is the one users meet (a GIF or BMP renamed .png).
+std::string failure_reason() {
+  std::string r = stbi_failure_reason() ? stbi_failure_reason() : "unknown error";
+  if (r == "unknown image type") r += " (only PNG and JPEG are decoded; convert the file)";
+  return "corrupt or unsupported image: " + r;
+}
+
+void check_dims(const std::string& path, int w, int h, const ImageLimits& limits) {
+  GANLITE_CHECK(w > 0 && h > 0, "image ", path, ": empty image (", w, "x", h, ")");
+  GANLITE_CHECK(w <= limits.max_side && h <= limits.max_side, "image ", path, ": ", w, "x", h,
+                " exceeds the dimension cap of ", limits.max_side, " pixels per side");
+}
+
+uint8_t to_byte(float v) {
+  float x = std::round((std::clamp(v, -1.0f, 1.0f) + 1.0f) * 127.5f);
+  return static_cast<uint8_t>(x);
+}
+
+void write_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
+  static std::atomic<int> counter{0};
+  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  GANLITE_CHECK(fd >= 0, "save_png: cannot create ", tmp, ": ", std::strerror(errno));
+  const uint8_t* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    ssize_t w = ::write(fd, p, left);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      GANLITE_FAIL("save_png: writing ", tmp, " failed: ", std::strerror(err));
+    }
+    p += w;
+    left -= static_cast<size_t>(w);
+  }
+  bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    GANLITE_FAIL("save_png: cannot move ", tmp, " to ", path, ": ", std::strerror(err));
+  }
+}
+
+}  // namespace
+
+bool is_image_path(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
+}
+
+ImageInfo read_image_info(const std::string& path, const ImageLimits& limits) {
+  checked_file_size(path, limits);
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), std::fclose);
+  GANLITE_CHECK(f, "image ", path, ": cannot open: ", std::strerror(errno));
+  int w = 0, h = 0, c = 0;
+  GANLITE_CHECK(stbi_info_from_file(f.get(), &w, &h, &c), "image ", path, ": ", failure_reason());
+  check_dims(path, w, h, limits);
+  return {w, h, c};
+}
+
+Tensor read_image(const std::string& path, int64_t channels, const ImageLimits& limits) {
+  GANLITE_CHECK(channels == 1 || channels == 3, "read_image: channels must be 1 or 3, got ",
+                channels);
+  int64_t size = checked_file_size(path, limits);
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(bytes.data()), size);
+  GANLITE_CHECK(in.gcount() == size, "image ", path, ": short read");
+  int w = 0, h = 0, c = 0;
+  int len = static_cast<int>(size);
+  GANLITE_CHECK(stbi_info_from_memory(bytes.data(), len, &w, &h, &c), "image ", path, ": ",
+                failure_reason());
+  check_dims(path, w, h, limits);  // before the decoder allocates w*h*c bytes
+  // 16-bit PNGs are decoded at 16 bits: it keeps their precision and avoids stb's 16-to-8
+  // conversion, the subject of fuzzing reports (stb #1307, #1437).
+  const bool wide = stbi_is_16_bit_from_memory(bytes.data(), len);
+  const int req = static_cast<int>(channels);
+  std::unique_ptr<void, void (*)(void*)> px(
+      wide ? static_cast<void*>(stbi_load_16_from_memory(bytes.data(), len, &w, &h, &c, req))
+           : static_cast<void*>(stbi_load_from_memory(bytes.data(), len, &w, &h, &c, req)),
+      stbi_image_free);
+  GANLITE_CHECK(px, "image ", path, ": ", failure_reason());
+  Tensor t = empty({channels, h, w}, DType::f32);  // (C, H, W) from stb's interleaved (H, W, C)
+  float* out = t.data<float>();
+  const int64_t hw = int64_t(h) * w;
+  const auto* p8 = static_cast<const uint8_t*>(px.get());
+  const auto* p16 = static_cast<const uint16_t*>(px.get());
+  for (int64_t i = 0; i < hw; ++i)
+    for (int64_t ch = 0; ch < channels; ++ch)
+      out[ch * hw + i] =
+          wide ? p16[i * channels + ch] / 32767.5f - 1.0f : p8[i * channels + ch] / 127.5f - 1.0f;
+  return t;
+}
+
+void save_png(const std::string& path, const Tensor& images, int64_t nrow, int64_t padding) {
+  GANLITE_CHECK(images.defined() && (images.dim() == 3 || images.dim() == 4),
+                "save_png: expected (C,H,W) or (N,C,H,W), got ",
+                images.defined() ? images.shape_str() : "an undefined tensor");
+  GANLITE_CHECK(images.device() == Device::cpu, "save_png: move the images to the CPU first");
+  GANLITE_CHECK(nrow > 0 && padding >= 0, "save_png: nrow must be > 0 and padding >= 0");
+  Tensor x = images.detach().to(DType::f32).contiguous();
+  if (x.dim() == 3) x = x.unsqueeze(0);
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  GANLITE_CHECK(c == 1 || c == 3, "save_png: expected 1 or 3 channels, got ", x.shape_str());
+  GANLITE_CHECK(n > 0 && h > 0 && w > 0, "save_png: empty images ", x.shape_str());
+  if (n == 1) padding = 0;  // a single image is written as is, without a frame
+  const int64_t cols = std::min(nrow, n), rows = (n + cols - 1) / cols;
+  const int64_t gw = cols * (w + padding) + padding, gh = rows * (h + padding) + padding;
+  GANLITE_CHECK(gw <= 65535 && gh <= 65535, "save_png: grid ", gw, "x", gh, " is too large");
+  std::vector<uint8_t> grid(static_cast<size_t>(gw * gh * c), 0);
+  const float* src = x.data<float>();
+  for (int64_t k = 0; k < n; ++k) {
+    int64_t y0 = padding + (k / cols) * (h + padding), x0 = padding + (k % cols) * (w + padding);
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t yy = 0; yy < h; ++yy)
+        for (int64_t xx = 0; xx < w; ++xx)
+          grid[((y0 + yy) * gw + x0 + xx) * c + ch] =
+              to_byte(src[((k * c + ch) * h + yy) * w + xx]);
+  }
+  std::vector<uint8_t> png;
+  auto sink = [](void* ctx, void* data, int size) {
+    auto* v = static_cast<std::vector<uint8_t>*>(ctx);
+    v->insert(v->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  };
+  GANLITE_CHECK(
+      stbi_write_png_to_func(sink, &png, int(gw), int(gh), int(c), grid.data(), int(gw * c)),
+      "save_png: encoding ", path, " failed");
+  write_atomically(path, png);
+}
+
+}  // namespace ganlite
