@@ -1,5 +1,6 @@
 // The ganlite command line. Subcommands so far: profile (per-layer shapes, params and MACs in the
-// torchprofile and true conventions). train, infer, eval and bench arrive with their issues.
+// torchprofile and true conventions) and spec (check a run spec, print the schema). train, infer,
+// eval and bench arrive with their issues.
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "gan/registry.h"
+#include "gan/spec.h"
 #include "nn/profile.h"
 
 using namespace ganlite;
@@ -25,7 +27,11 @@ void print_help() {
       "commands:\n"
       "  profile --model NAME [--set key=value]... [--size H[xW]] [--batch N] [--json]\n"
       "          per-layer output shape, parameters and MACs (torchprofile and true "
-      "conventions)\n\n"
+      "conventions)\n"
+      "  spec check SPEC.json [--set a.b=value]... [--write PATH]\n"
+      "          validate a run spec and print it resolved (defaults filled in)\n"
+      "  spec schema\n"
+      "          the spec schema as a Markdown table (docs/spec.md)\n\n"
       "options:\n  --help, -h     this text (also: ganlite profile --help)\n"
       "  --version      print the version\n");
 }
@@ -146,6 +152,58 @@ int cmd_profile(const std::vector<std::string>& args) {
   return 0;
 }
 
+void print_spec_help() {
+  std::printf(
+      "usage: ganlite spec check SPEC.json [--set a.b=value]... [--write PATH]\n"
+      "       ganlite spec schema\n\n"
+      "  check           validate SPEC.json and print the resolved spec; a bad spec exits 2\n"
+      "  --set a.b=value override a field by dotted path (value parsed as JSON when it parses,\n"
+      "                  else taken as a string), validated like the file\n"
+      "  --write PATH    also write the resolved spec to PATH (e.g. spec.resolved.json)\n"
+      "  schema          every field with its type, default and allowed values (Markdown)\n");
+}
+
+int cmd_spec(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    print_spec_help();
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "schema") {
+    if (args.size() > 1) throw UsageError("spec schema: unexpected argument " + args[1]);
+    std::printf("%s", gan::spec_schema_markdown().c_str());
+    return 0;
+  }
+  if (args[0] != "check") throw UsageError("spec: unknown subcommand '" + args[0] + "'");
+  std::string path, write;
+  std::vector<std::string> sets;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      print_spec_help();
+      return 0;
+    } else if (a == "--set") {
+      sets.push_back(value());
+    } else if (a == "--write") {
+      write = value();
+    } else if (!a.empty() && a[0] != '-' && path.empty()) {
+      path = a;
+    } else {
+      throw UsageError("spec check: unexpected argument " + a);
+    }
+  }
+  if (path.empty()) throw UsageError("spec check: SPEC.json is required");
+  nlohmann::json spec = gan::read_spec_file(path);
+  for (const auto& s : sets) gan::apply_spec_override(spec, s);
+  const nlohmann::json resolved = gan::resolve_spec(spec);
+  if (!write.empty()) gan::write_resolved_spec(resolved, write);
+  std::printf("%s\n", resolved.dump(2).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,7 +219,11 @@ int main(int argc, char** argv) {
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (args[0] == "profile") return cmd_profile(rest);
+    if (args[0] == "spec") return cmd_spec(rest);
     throw UsageError("unknown command '" + args[0] + "' (see ganlite --help)");
+  } catch (const gan::SpecError& e) {
+    std::fprintf(stderr, "ganlite: spec error: %s\n", e.what());
+    return 2;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "ganlite: %s\n", e.what());
     return 2;
