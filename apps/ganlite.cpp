@@ -25,7 +25,8 @@ void print_help() {
   std::printf(
       "usage: ganlite <command> [options]\n\n"
       "commands:\n"
-      "  profile --model NAME [--set key=value]... [--size H[xW]] [--batch N] [--json]\n"
+      "  profile (SPEC.json [--net G|D] | --model NAME) [--set key=value]... [--size H[xW]]\n"
+      "          [--batch N] [--json]\n"
       "          per-layer output shape, parameters and MACs (torchprofile and true "
       "conventions)\n"
       "  spec check SPEC.json [--set a.b=value]... [--write PATH]\n"
@@ -40,11 +41,13 @@ void print_profile_help() {
   std::string names;
   for (auto& n : gan::model_names()) names += (names.empty() ? "" : ", ") + n;
   std::printf(
-      "usage: ganlite profile --model NAME [--set key=value]... [--size H[xW]] [--batch N] "
-      "[--json]\n\n"
+      "usage: ganlite profile (SPEC.json [--net G|D] | --model NAME) [--set key=value]...\n"
+      "                       [--size H[xW]] [--batch N] [--json]\n\n"
+      "  SPEC.json        profile the spec's model.G (model.D with --net D) at the spec's input\n"
+      "                   size (crop_size for image folders, image_size for Fashion-MNIST)\n"
       "  --model NAME     registry name: %s\n"
       "  --set key=value  a model option, e.g. --set ngf=16 --set norm=batch\n"
-      "  --size H[xW]     input size (default 256)\n"
+      "  --size H[xW]     input size (default 256, or the spec's)\n"
       "  --batch N        batch size (default 1, as papers report)\n"
       "  --json           print {params, macs_torchprofile, macs_true, layers} as JSON\n",
       names.c_str());
@@ -77,10 +80,10 @@ int64_t parse_positive(const std::string& flag, const std::string& v) {
 }
 
 int cmd_profile(const std::vector<std::string>& args) {
-  std::string model;
+  std::string model, spec_path, net_key = "G";
   gan::Options options;
   int64_t h = 256, w = 256, batch = 1;
-  bool json = false;
+  bool json = false, size_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -103,19 +106,37 @@ int cmd_profile(const std::vector<std::string>& args) {
       size_t x = v.find('x');
       h = parse_positive("--size", v.substr(0, x));
       w = x == std::string::npos ? h : parse_positive("--size", v.substr(x + 1));
+      size_given = true;
     } else if (a == "--batch") {
       batch = parse_positive("--batch", value());
     } else if (a == "--json") {
       json = true;
-    } else if (!a.empty() && a[0] != '-') {
-      throw UsageError("profile: spec files (" + a +
-                       ") are read once the spec schema exists; use --model NAME");
+    } else if (a == "--net") {
+      net_key = value();
+      if (net_key != "G" && net_key != "D")
+        throw UsageError("--net expects G or D, got " + net_key);
+    } else if (!a.empty() && a[0] != '-' && spec_path.empty()) {
+      spec_path = a;
     } else {
       throw UsageError("profile: unknown option " + a);
     }
   }
+  if (!spec_path.empty()) {
+    if (!model.empty()) throw UsageError("profile: give SPEC.json or --model, not both");
+    // The spec's network with its options; --set entries override them.
+    nlohmann::json resolved = gan::resolve_spec(gan::read_spec_file(spec_path));
+    model = resolved["model"][net_key]["name"].get<std::string>();
+    gan::Options from_spec = gan::spec_model_options(resolved, net_key);
+    for (auto& [k, v] : options) from_spec[k] = v;
+    options = from_spec;
+    // Folder datasets feed crops to the network; Fashion-MNIST tasks feed image_size.
+    const nlohmann::json& data = resolved["data"];
+    bool folder = data["dataset"].get<std::string>().find("folder") != std::string::npos;
+    const nlohmann::json& size = data[folder ? "crop_size" : "image_size"];
+    if (!size_given && size.is_number_integer()) h = w = size.get<int64_t>();
+  }
   if (model.empty())
-    throw UsageError("profile: --model NAME is required (see ganlite profile --help)");
+    throw UsageError("profile: SPEC.json or --model NAME is required (see ganlite profile --help)");
   nn::ModulePtr net = gan::make_model(model, options);
   const Shape input = gan::profile_input(model, options, batch, h, w);
   nn::Profile p = nn::profile(*net, input);
