@@ -15,11 +15,38 @@ void check_params(const std::vector<Tensor>& params, const char* who) {
                   who, ": parameter ", i, " must be a contiguous floating leaf tensor");
 }
 
+TensorMap moments(const char* kind, const std::vector<Tensor>& ts) {
+  TensorMap out;
+  for (size_t i = 0; i < ts.size(); ++i) out[std::string(kind) + "." + std::to_string(i)] = ts[i];
+  return out;
+}
+
+void load_moments(const TensorMap& state, const char* kind, std::vector<Tensor>& ts) {
+  for (size_t i = 0; i < ts.size(); ++i) {
+    std::string key = std::string(kind) + "." + std::to_string(i);
+    auto it = state.find(key);
+    GANLITE_CHECK(it != state.end(), "optimizer state: missing '", key, "'");
+    GANLITE_CHECK(it->second.shape() == ts[i].shape() && it->second.dtype() == ts[i].dtype(),
+                  "optimizer state: '", key, "' has shape ", shape_str(it->second.shape()),
+                  ", expected ", shape_str(ts[i].shape()));
+    NoGradGuard ng;
+    ts[i].copy_(it->second);
+  }
+}
+
 }  // namespace
 
+Optimizer::Optimizer(std::vector<Tensor> params, double lr, const char* who)
+    : params_(std::move(params)), lr_(lr) {
+  check_params(params_, who);
+}
+
+void Optimizer::zero_grad() {
+  for (Tensor& p : params_) p.zero_grad();
+}
+
 Adam::Adam(std::vector<Tensor> params, double lr, double beta1, double beta2, double eps)
-    : params_(std::move(params)), lr_(lr), beta1_(beta1), beta2_(beta2), eps_(eps) {
-  check_params(params_, "Adam");
+    : Optimizer(std::move(params), lr, "Adam"), beta1_(beta1), beta2_(beta2), eps_(eps) {
   for (const Tensor& p : params_) {
     m_.push_back(zeros_like(p));
     v_.push_back(zeros_like(p));
@@ -54,13 +81,23 @@ void Adam::step() {
   }
 }
 
-void Adam::zero_grad() {
-  for (Tensor& p : params_) p.zero_grad();
+TensorMap Adam::state_dict() const {
+  TensorMap out = moments("exp_avg", m_);
+  for (auto& [k, t] : moments("exp_avg_sq", v_)) out[k] = t;
+  out["step"] = full({1}, static_cast<double>(t_), DType::f64);
+  return out;
+}
+
+void Adam::load_state_dict(const TensorMap& state) {
+  load_moments(state, "exp_avg", m_);
+  load_moments(state, "exp_avg_sq", v_);
+  auto it = state.find("step");
+  GANLITE_CHECK(it != state.end() && it->second.numel() == 1, "optimizer state: missing 'step'");
+  t_ = static_cast<int64_t>(it->second.item());
 }
 
 SGD::SGD(std::vector<Tensor> params, double lr, double momentum)
-    : params_(std::move(params)), lr_(lr), momentum_(momentum) {
-  check_params(params_, "SGD");
+    : Optimizer(std::move(params), lr, "SGD"), momentum_(momentum) {
   for (const Tensor& p : params_) velocity_.push_back(zeros_like(p));
 }
 
@@ -84,8 +121,12 @@ void SGD::step() {
   }
 }
 
-void SGD::zero_grad() {
-  for (Tensor& p : params_) p.zero_grad();
+TensorMap SGD::state_dict() const {
+  return moments("momentum_buffer", velocity_);
+}
+
+void SGD::load_state_dict(const TensorMap& state) {
+  load_moments(state, "momentum_buffer", velocity_);
 }
 
 }  // namespace ganlite::nn

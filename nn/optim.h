@@ -3,37 +3,58 @@
 #pragma once
 #include <vector>
 
+#include "engine/safetensors.h"
 #include "engine/tensor.h"
 
 namespace ganlite::nn {
 
-class Adam {
+// What a trainer needs of any optimizer: step, zero_grad, the learning rate, and its state as
+// named tensors so that a checkpoint resumes it exactly.
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  virtual void step() = 0;  // parameters without a gradient are skipped
+  void zero_grad();         // drops every parameter's gradient
+  double lr() const { return lr_; }
+  void set_lr(double lr) { lr_ = lr; }
+  const std::vector<Tensor>& params() const { return params_; }
+  // Moments/velocities as "<kind>.<i>" (i = parameter index) plus a one-element "step" (f64).
+  virtual TensorMap state_dict() const = 0;
+  // Copies a state_dict() of an optimizer over the same parameter shapes back in place; missing
+  // or mis-shaped entries are errors naming the key.
+  virtual void load_state_dict(const TensorMap& state) = 0;
+
+ protected:
+  Optimizer(std::vector<Tensor> params, double lr, const char* who);
+  std::vector<Tensor> params_;
+  double lr_;
+};
+
+class Adam : public Optimizer {
  public:
   explicit Adam(std::vector<Tensor> params, double lr = 2e-4, double beta1 = 0.5,
                 double beta2 = 0.999, double eps = 1e-8);
-  void step();       // parameters without a gradient are skipped
-  void zero_grad();  // drops every parameter's gradient
+  void step() override;
   int64_t steps() const { return t_; }
-  double lr() const { return lr_; }
-  void set_lr(double lr) { lr_ = lr; }
+  TensorMap state_dict() const override;
+  void load_state_dict(const TensorMap& state) override;
 
  private:
-  std::vector<Tensor> params_, m_, v_;
-  double lr_, beta1_, beta2_, eps_;
+  std::vector<Tensor> m_, v_;
+  double beta1_, beta2_, eps_;
   int64_t t_ = 0;
 };
 
-class SGD {
+class SGD : public Optimizer {
  public:
   explicit SGD(std::vector<Tensor> params, double lr, double momentum = 0.0);
-  void step();
-  void zero_grad();
-  double lr() const { return lr_; }
-  void set_lr(double lr) { lr_ = lr; }
+  void step() override;
+  TensorMap state_dict() const override;
+  void load_state_dict(const TensorMap& state) override;
 
  private:
-  std::vector<Tensor> params_, velocity_;
-  double lr_, momentum_;
+  std::vector<Tensor> velocity_;
+  double momentum_;
 };
 
 }  // namespace ganlite::nn

@@ -66,13 +66,7 @@ double MultiStepLr::lr_at(int64_t epoch) const {
   return base_lr_ * std::pow(gamma_, static_cast<double>(passed));
 }
 
-double apply_lr(Adam& opt, const LrSchedule& schedule, int64_t epoch) {
-  double lr = schedule.lr_at(epoch);
-  opt.set_lr(lr);
-  return lr;
-}
-
-double apply_lr(SGD& opt, const LrSchedule& schedule, int64_t epoch) {
+double apply_lr(Optimizer& opt, const LrSchedule& schedule, int64_t epoch) {
   double lr = schedule.lr_at(epoch);
   opt.set_lr(lr);
   return lr;

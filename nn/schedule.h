@@ -54,7 +54,6 @@ class MultiStepLr : public LrSchedule {
 
 // Sets the optimizer's lr to schedule.lr_at(epoch) and returns it (call once per epoch, for each
 // of G's and D's optimizers).
-double apply_lr(Adam& opt, const LrSchedule& schedule, int64_t epoch);
-double apply_lr(SGD& opt, const LrSchedule& schedule, int64_t epoch);
+double apply_lr(Optimizer& opt, const LrSchedule& schedule, int64_t epoch);
 
 }  // namespace ganlite::nn

@@ -1,0 +1,48 @@
+// The ganlite CLI's commands. Each apps/cli_<name>.cpp defines one command and registers it with
+// a static RegisterCommand, so adding a command touches no shared file; ganlite.cpp dispatches.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ganlite::cli {
+
+// A command-line mistake: printed as "ganlite: <message>", exit code 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Command {
+  std::string name;      // "train"
+  std::string synopsis;  // one or two lines for `ganlite --help`
+  std::function<int(const std::vector<std::string>& args)> run;
+};
+
+struct RegisterCommand {
+  explicit RegisterCommand(Command command);
+};
+const std::vector<Command>& commands();  // sorted by name
+
+// Argument helpers shared by the commands.
+int64_t parse_positive(const std::string& flag, const std::string& value);
+int64_t parse_nonnegative(const std::string& flag, const std::string& value);
+double parse_number(const std::string& flag, const std::string& value);
+// 1.234G / 5.6M / 7.8K / 9
+std::string human(double v);
+
+// Walks args: `next_value(i, flag)` returns args[++i] or throws "FLAG needs a value".
+class ArgReader {
+ public:
+  explicit ArgReader(const std::vector<std::string>& args) : args_(args) {}
+  bool done() const { return i_ >= args_.size(); }
+  const std::string& next() { return args_[i_++]; }
+  std::string value(const std::string& flag);
+
+ private:
+  const std::vector<std::string>& args_;
+  size_t i_ = 0;
+};
+
+}  // namespace ganlite::cli

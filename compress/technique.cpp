@@ -1,0 +1,37 @@
+#include "compress/technique.h"
+
+#include <functional>
+#include <utility>
+
+#include "gan/spec.h"
+
+namespace ganlite::compress {
+namespace {
+
+using Factory = std::function<std::unique_ptr<gan::Technique>(const nlohmann::json& spec)>;
+
+const std::vector<std::pair<std::string, Factory>>& factories() {
+  static const std::vector<std::pair<std::string, Factory>> table = {};
+  return table;
+}
+
+}  // namespace
+
+std::vector<std::string> technique_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, f] : factories()) names.push_back(name);
+  return names;
+}
+
+std::unique_ptr<gan::Technique> make_technique(const nlohmann::json& spec) {
+  const nlohmann::json& name = spec.at("technique").at("name");
+  if (name.is_null()) return nullptr;
+  for (const auto& [n, make] : factories())
+    if (n == name.get<std::string>()) return make(spec);
+  std::string known;
+  for (const auto& n : technique_names()) known += (known.empty() ? "" : ", ") + n;
+  throw gan::SpecError("/technique/name: unknown technique '" + name.get<std::string>() +
+                       "'; known: " + (known.empty() ? "none yet" : known));
+}
+
+}  // namespace ganlite::compress
