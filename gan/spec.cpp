@@ -71,13 +71,21 @@ std::vector<SpecField> build_fields() {
                         "directory is out_dir/name");
   name.required = true;
   t.push_back(name);
+  t.push_back(choice("/task", {"gan", "classifier"}, "gan",
+                     "gan: adversarial training (the data decide generation, paired or unpaired "
+                     "translation); classifier: model.G is a classifier trained on labels"));
   t.push_back(integer("/seed", 0, 0, kMaxInt, "seeds initialisation, shuffling and augmentation"));
   t.push_back(choice("/device", {"cpu", "cuda"}, "cpu", "where the run computes"));
   t.push_back(section("/model", "the generator G and discriminator D"));
   for (const char* m : {"G", "D"}) {
     const std::string p = std::string("/model/") + m;
     t.push_back(section(p, m[0] == 'G' ? "the generator" : "the discriminator"));
-    t.push_back(choice(p + "/name", model_names(), nullptr, "registry name (gan/registry.h)"));
+    SpecField name = choice(p + "/name", model_names(), nullptr,
+                            m[0] == 'G' ? "registry name (gan/registry.h)"
+                                        : "registry name; required for task gan, null otherwise");
+    name.required = m[0] == 'G';
+    name.nullable = m[0] == 'D';
+    t.push_back(name);
     t.push_back(field(p + "/options", FieldKind::options, json::object(),
                       "registry options; values are passed to make_model as strings and "
                       "checked there"));
@@ -117,7 +125,10 @@ std::vector<SpecField> build_fields() {
   t.push_back(number("/losses/lambda_identity", 0, 0, false, kInf, false,
                      "identity weight, relative to lambda_cycle (CycleGAN: 0.5)"));
   t.push_back(number("/losses/lambda_gp", 0, 0, false, kInf, false,
-                     "gradient-penalty weight (WGAN-GP: 10)"));
+                     "gradient-penalty weight (WGAN-GP: 10); needs double backward, which the "
+                     "engine does not have yet, so only 0 is accepted for now"));
+  t.push_back(integer("/losses/pool_size", 50, 0, kMaxInt,
+                      "unpaired: image pool of past fakes for D (CycleGAN: 50; 0 = none)"));
   t.push_back(section("/optim", "one optimizer for G, one for D"));
   for (const char* m : {"G", "D"}) {
     const std::string p = std::string("/optim/") + m;
@@ -401,6 +412,16 @@ void check_relations(const json& s) {
         fail_expected("/schedule/milestones/" + std::to_string(i),
                       "milestones in non-decreasing order (>= " + m[i - 1].dump() + ")", m[i]);
   }
+
+  if (s["task"] == "gan" && s["model"]["D"]["name"].is_null())
+    fail("/model/D/name", "missing; expected one of the registry names for task \"gan\"");
+  if (s["task"] == "classifier" && s["data"]["dataset"] != "fashion_mnist")
+    fail_expected("/data/dataset", "\"fashion_mnist\" (a labelled dataset) for task classifier",
+                  s["data"]["dataset"]);
+  if (s["losses"]["lambda_gp"].get<double>() != 0)
+    fail_expected("/losses/lambda_gp",
+                  "0: the gradient penalty needs double backward, which the engine does not have",
+                  s["losses"]["lambda_gp"]);
 
   const json& tn = s["technique"]["name"];
   if (tn.is_string() && tn.get<std::string>().empty())

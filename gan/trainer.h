@@ -105,7 +105,9 @@ class Run {
   int64_t total_steps = 0;
   int64_t step = 0;  // steps done
 
-  // Generation: a latent batch of n in G's input layout, from gen.
+  // Generation: G's input shape for n samples (gan::profile_input), and a latent batch of that
+  // shape from gen.
+  Shape latent_shape(int64_t n) const;
   Tensor sample_latent(int64_t n);
   // Generation: n class labels uniform in [0, num_classes) from gen; undefined if unconditional.
   Tensor sample_labels(int64_t n);
@@ -128,7 +130,7 @@ class Run {
 
 struct TrainOptions {
   std::string out_dir;      // overrides spec.logging.out_dir when not empty
-  bool resume = false;      // continue the run in the run directory from its latest checkpoint
+  std::string resume_dir;   // continue the run in this directory from its latest checkpoint
   int64_t stop_after = -1;  // >= 0: stop (with a checkpoint) once this many steps are done, as
                             // an interruption would; for tests of resume
   bool quiet = false;       // no progress line on stdout
@@ -139,13 +141,15 @@ struct TrainResult {
   std::string run_dir;
   int64_t steps_done = 0;
   bool interrupted = false;  // by SIGINT/SIGTERM or stop_after
+  int signal = 0;            // the signal that interrupted it
   double seconds = 0;
   Scalars last;  // the last step's scalars
 };
 
-// Runs the spec. SIGINT/SIGTERM during training finish the current step, write a checkpoint and
-// return with interrupted = true. Errors in the spec or data are thrown before any output file
-// is touched; a resume checks that the checkpoint's spec matches the run's.
+// Runs the spec in out_dir/name (or resume_dir). SIGINT/SIGTERM during training finish the current
+// step, write a checkpoint and return with interrupted = true. Errors in the spec or data are
+// thrown before any output file is touched; a resume checks that the checkpoint's spec matches the
+// run's.
 TrainResult train(const nlohmann::json& resolved_spec, TrainOptions options);
 
 // The task's step without a technique's step (techniques that replace only part of it call it).

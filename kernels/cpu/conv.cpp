@@ -356,7 +356,9 @@ void conv_wgrad(const ConvShape& cs, const T* x, const T* dy, T* dw) {
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t size = cs.k * crs, threads = omp_get_max_threads();
   const std::vector<Tile> tiles = make_tiles(cs, sizeof(T), 1, 1);
-  // Every thread sums its tiles into its own copy of dw; the copies are added at the end.
+  // Every thread sums its tiles into its own copy of dw; the copies are added at the end in
+  // thread order. The static schedule fixes which tiles each thread sums, so the result is the
+  // same bits on every run with the same thread count (resumed training depends on that).
   T* part = scratch<T>(2, threads * size);
 #pragma omp parallel
   {
@@ -364,7 +366,7 @@ void conv_wgrad(const ConvShape& cs, const T* x, const T* dy, T* dw) {
     const int64_t team = omp_get_num_threads();
     T* mine = part + omp_get_thread_num() * size;
     std::fill(mine, mine + size, T(0));
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)
     for (int64_t ti = 0; ti < static_cast<int64_t>(tiles.size()); ++ti) {
       const Tile& t = tiles[ti];
       const int64_t cols = t.nb * t.np * cs.q;

@@ -69,6 +69,10 @@ Loader::Loader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
       opt_.drop_last ? n / opt_.batch_size : (n + opt_.batch_size - 1) / opt_.batch_size;
   GANLITE_CHECK(batches_per_epoch_ > 0, "loader: the dataset has ", n,
                 " examples, fewer than batch_size ", opt_.batch_size, " with drop_last");
+  GANLITE_CHECK(opt_.start_batch >= 0 && opt_.start_batch < batches_per_epoch_,
+                "loader: start_batch must be in [0, ", batches_per_epoch_, "), got ",
+                opt_.start_batch);
+  batch_ = opt_.start_batch;
   if (opt_.background) thread_ = std::thread(&Loader::run, this);
 }
 

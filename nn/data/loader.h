@@ -23,7 +23,8 @@ struct LoaderOptions {
   uint64_t seed = 0;        // shuffling and per-example augmentation
   int64_t capacity = 4;     // batches the thread may build ahead of the consumer
   bool background = true;   // false: batches are built inside next(), on the caller's thread
-  int64_t start_epoch = 0;  // to resume a run where it stopped
+  int64_t start_epoch = 0;  // to resume a run where it stopped: the first batch is batch
+  int64_t start_batch = 0;  // start_batch of epoch start_epoch
 };
 
 struct Batch {
