@@ -333,7 +333,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
       last_log = now;
       nlohmann::ordered_json line;
       line["step"] = run.step;
-      line["epoch"] = run.epoch();
+      line["epoch"] = (run.step - 1) / run.steps_per_epoch;  // the epoch of the step logged
       line["lr_G"] = run.opt_G->lr();
       if (run.opt_D) line["lr_D"] = run.opt_D->lr();
       const Scalars m = means.take();

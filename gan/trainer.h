@@ -134,7 +134,7 @@ struct TrainOptions {
   int64_t stop_after = -1;  // >= 0: stop (with a checkpoint) once this many steps are done, as
                             // an interruption would; for tests of resume
   bool quiet = false;       // no progress line on stdout
-  std::unique_ptr<Technique> technique;
+  std::shared_ptr<Technique> technique;  // shared: the caller may keep a handle to read it after
 };
 
 struct TrainResult {

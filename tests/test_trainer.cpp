@@ -1,0 +1,309 @@
+// The trainer on tiny nets and real Fashion-MNIST batches: the files a run writes, bit-identical
+// resume (losses, weights, optimizer state, image pools), interruption, refusals that protect a
+// run's checkpoints, and the technique hooks.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "engine/ops.h"
+#include "gan/spec.h"
+#include "gan/trainer.h"
+#include "nn/data/fashion.h"
+
+using namespace ganlite;
+using Catch::Matchers::Contains;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string out_dir(const std::string& name) {
+  fs::path p = fs::path(P_tmpdir) / ("ganlite_trainer_" + std::to_string(getpid())) / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+// A DCGAN small enough to run dozens of steps in a second.
+json tiny_spec(const std::string& out) {
+  return {{"name", "tiny"},
+          {"seed", 3},
+          {"model",
+           {{"G",
+             {{"name", "dcgan_generator"},
+              {"options", {{"nz", 8}, {"ngf", 4}, {"output_nc", 1}, {"image_size", 32}}}}},
+            {"D",
+             {{"name", "dcgan_discriminator"},
+              {"options", {{"input_nc", 1}, {"ndf", 4}, {"image_size", 32}}}}}}},
+          {"data",
+           {{"dataset", "fashion_mnist"}, {"image_size", 32}, {"batch_size", 4}, {"limit", 40}}},
+          {"losses", {{"gan_mode", "vanilla"}}},
+          {"schedule", {{"steps", 20}, {"decay", "linear"}, {"decay_start", 10}}},
+          {"logging",
+           {{"log_every", 1}, {"sample_every", 10}, {"checkpoint_every", 10}, {"out_dir", out}}}};
+}
+
+// CycleGAN on sneaker <-> ankle boot with one residual block.
+json tiny_cyclegan(const std::string& out) {
+  json s = tiny_spec(out);
+  s["model"]["G"] = {{"name", "resnet_generator"},
+                     {"options", {{"input_nc", 1}, {"output_nc", 1}, {"ngf", 4}, {"n_blocks", 1}}}};
+  s["model"]["D"] = {{"name", "patchgan"},
+                     {"options", {{"input_nc", 1}, {"ndf", 4}, {"n_layers", 1}}}};
+  s["data"] = {
+      {"dataset", "fashion_unpaired"}, {"image_size", 32}, {"batch_size", 2}, {"limit", 200}};
+  s["losses"] = {
+      {"gan_mode", "lsgan"}, {"lambda_cycle", 10.0}, {"lambda_identity", 0.5}, {"pool_size", 3}};
+  s["schedule"] = {{"steps", 8}};
+  return s;
+}
+
+gan::TrainResult run(const json& spec, int64_t stop_after = -1, const std::string& resume = "",
+                     std::unique_ptr<gan::Technique> technique = nullptr) {
+  gan::TrainOptions o;
+  o.quiet = true;
+  o.stop_after = stop_after;
+  o.resume_dir = resume;
+  o.technique = std::move(technique);
+  return gan::train(gan::resolve_spec(spec), std::move(o));
+}
+
+std::vector<json> metrics(const std::string& run_dir) {
+  std::vector<json> out;
+  std::ifstream in(fs::path(run_dir) / "metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) out.push_back(json::parse(line));
+  return out;
+}
+
+// Every tensor equal bit for bit (same keys, same shapes, same bytes).
+void check_same_state(const TensorMap& a, const TensorMap& b) {
+  REQUIRE(a.size() == b.size());
+  for (const auto& [k, t] : a) {
+    INFO(k);
+    REQUIRE(b.count(k));
+    const Tensor& u = b.at(k);
+    REQUIRE(t.shape() == u.shape());
+    REQUIRE(t.dtype() == u.dtype());
+    // Compared as f64 after an exact widening: equal values <=> equal bits (no NaNs here).
+    CHECK(t.to(DType::f64).to_vector<double>() == u.to(DType::f64).to_vector<double>());
+  }
+}
+
+// The losses of every metrics line equal, key by key (timings differ and are skipped).
+void check_same_losses(const std::vector<json>& a, const std::vector<json>& b) {
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    for (auto it = a[i].begin(); it != a[i].end(); ++it) {
+      if (it.key() == "time_s" || it.key() == "it_per_s") continue;
+      INFO("line " << i << " key " << it.key());
+      CHECK(b[i].at(it.key()) == it.value());
+    }
+}
+
+#define REQUIRE_FASHION()                                                                 \
+  if (!data::fashion_mnist_available()) {                                                 \
+    WARN("skipped: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)"); \
+    return;                                                                               \
+  }
+
+}  // namespace
+
+TEST_CASE("train: a 20-step run writes every output file", "[trainer]") {
+  REQUIRE_FASHION();
+  const std::string out = out_dir("files");
+  const gan::TrainResult r = run(tiny_spec(out));
+  const fs::path dir = fs::path(out) / "tiny";
+  CHECK(r.run_dir == dir.string());
+  CHECK(r.steps_done == 20);
+  CHECK_FALSE(r.interrupted);
+  for (const char* f : {"spec.resolved.json", "metrics.jsonl", "samples/step_000010.png",
+                        "samples/step_000020.png", "checkpoints/step_000010.safetensors",
+                        "checkpoints/step_000020.safetensors", "checkpoints/latest.safetensors"}) {
+    INFO(f);
+    CHECK(fs::is_regular_file(dir / f));
+  }
+  CHECK(gan::read_spec_file((dir / "spec.resolved.json").string()) ==
+        gan::resolve_spec(tiny_spec(out)));
+  const std::vector<json> m = metrics(dir.string());
+  REQUIRE(m.size() == 20);
+  for (const char* k : {"step", "epoch", "lr_G", "lr_D", "d_loss", "g_loss", "d_real", "d_fake"})
+    CHECK(m.back().contains(k));
+  CHECK(m.back()["step"] == 20);
+  CHECK(m.back()["epoch"] == 1);  // 40 examples / batch 4 = 10 steps per epoch
+  CHECK(m[9]["lr_G"] == 2e-4);    // linear decay from step 10 on, towards 0 at step 20
+  CHECK(m[19]["lr_G"].get<double>() == Approx(2e-4 / 11));
+  const gan::RunCheckpoint c = gan::load_run_checkpoint(dir.string());
+  CHECK(c.step == 20);
+  CHECK(c.spec == gan::resolve_spec(tiny_spec(out)));
+  for (const char* k : {"G.main.0.weight", "D.main.0.weight", "opt_G.exp_avg.0", "opt_G.step",
+                        "opt_D.exp_avg_sq.0"}) {
+    INFO(k);
+    CHECK(c.tensors.count(k));
+  }
+  CHECK(c.tensors.at("opt_G.step").item() == 20);
+}
+
+TEST_CASE("train: stopping and resuming is bit-identical to one run", "[trainer]") {
+  REQUIRE_FASHION();
+  const std::string a = out_dir("whole"), b = out_dir("resumed");
+  run(tiny_spec(a));
+  // Stops mid-epoch (epoch 1, batch 3), between checkpoints, inside the lr decay.
+  const gan::TrainResult first = run(tiny_spec(b), 13);
+  CHECK(first.interrupted);
+  CHECK(first.steps_done == 13);
+  const std::string dir_b = (fs::path(b) / "tiny").string();
+  CHECK(gan::load_run_checkpoint(dir_b).step == 13);
+  const gan::TrainResult second = run(tiny_spec(b), -1, dir_b);
+  CHECK(second.steps_done == 20);
+  const std::string dir_a = (fs::path(a) / "tiny").string();
+  check_same_losses(metrics(dir_a), metrics(dir_b));
+  check_same_state(gan::load_run_checkpoint(dir_a).tensors,
+                   gan::load_run_checkpoint(dir_b).tensors);
+}
+
+TEST_CASE("train: CycleGAN steps resume bit-identically, image pools included", "[trainer]") {
+  REQUIRE_FASHION();
+  const std::string a = out_dir("cyc_whole"), b = out_dir("cyc_resumed");
+  run(tiny_cyclegan(a));
+  run(tiny_cyclegan(b), 5);
+  const std::string dir_b = (fs::path(b) / "tiny").string();
+  const gan::RunCheckpoint mid = gan::load_run_checkpoint(dir_b);
+  CHECK(mid.tensors.count("pool_A.2"));  // 5 steps x 2 fakes fill the pool of 3
+  CHECK(mid.tensors.count("G2.model.1.weight"));
+  run(tiny_cyclegan(b), -1, dir_b);
+  const std::string dir_a = (fs::path(a) / "tiny").string();
+  const std::vector<json> m = metrics(dir_a);
+  for (const char* k : {"g_A", "g_B", "cycle_A", "cycle_B", "idt_A", "idt_B", "d_A", "d_B"})
+    CHECK(m.back().contains(k));
+  check_same_losses(m, metrics(dir_b));
+  check_same_state(gan::load_run_checkpoint(dir_a).tensors,
+                   gan::load_run_checkpoint(dir_b).tensors);
+}
+
+TEST_CASE("train: pix2pix on edges -> item trains and writes its grid", "[trainer]") {
+  REQUIRE_FASHION();
+  const std::string out = out_dir("pix2pix");
+  json s = tiny_spec(out);
+  s["model"]["G"] = {
+      {"name", "unet_generator"},
+      {"options", {{"input_nc", 1}, {"output_nc", 1}, {"ngf", 4}, {"num_downs", 5}}}};
+  s["model"]["D"] = {{"name", "patchgan"},
+                     {"options", {{"input_nc", 2}, {"ndf", 4}, {"n_layers", 1}}}};
+  s["data"]["dataset"] = "fashion_edges";
+  s["losses"] = {{"gan_mode", "vanilla"}, {"lambda_l1", 100.0}};
+  s["schedule"] = {{"steps", 4}};
+  s["logging"]["sample_every"] = 4;
+  const gan::TrainResult r = run(s);
+  CHECK(r.steps_done == 4);
+  const std::vector<json> m = metrics(r.run_dir);
+  REQUIRE(m.size() == 4);
+  CHECK(std::isfinite(m.back()["g_l1"].get<double>()));
+  CHECK(m.back()["g_l1"].get<double>() > 0);
+  CHECK(fs::is_regular_file(fs::path(r.run_dir) / "samples" / "step_000004.png"));
+}
+
+TEST_CASE("train: a run directory is never overwritten, a resume must match", "[trainer]") {
+  REQUIRE_FASHION();
+  const std::string out = out_dir("protect");
+  json s = tiny_spec(out);
+  s["schedule"] = {{"steps", 3}};
+  run(s);
+  const fs::path latest = fs::path(out) / "tiny" / "checkpoints" / "latest.safetensors";
+  const auto size = fs::file_size(latest);
+  CHECK_THROWS_WITH(run(s), Contains("already holds a run") && Contains("--resume"));
+  CHECK(fs::file_size(latest) == size);
+
+  json changed = s;
+  changed["optim"]["G"]["lr"] = 1e-3;
+  CHECK_THROWS_WITH(run(changed, -1, (fs::path(out) / "tiny").string()),
+                    Contains("/optim/G/lr") && Contains("schedule.steps"));
+  // Longer is allowed: the run continues from step 3.
+  json longer = s;
+  longer["schedule"]["steps"] = 5;
+  CHECK(run(longer, -1, (fs::path(out) / "tiny").string()).steps_done == 5);
+
+  CHECK_THROWS_WITH(run(s, -1, out_dir("empty")), Contains("nothing to resume"));
+  // A damaged checkpoint is reported with its path and left in place.
+  {
+    std::fstream f(latest, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-4, std::ios::end);
+    f.write("\xff\xff\xff\xff", 4);
+  }
+  CHECK_THROWS_WITH(run(longer, -1, (fs::path(out) / "tiny").string()), Contains(latest.string()));
+  CHECK(fs::exists(latest));
+}
+
+namespace {
+
+// Raises SIGINT after a given step, as a user's Ctrl-C would, and counts the hooks it sees.
+class Probe : public gan::Technique {
+ public:
+  explicit Probe(int64_t interrupt_at, bool own_step = false)
+      : interrupt_at_(interrupt_at), own_step_(own_step) {}
+  std::string name() const override { return "probe"; }
+  void setup(gan::Run& run) override {
+    ++setups;
+    (void)run;
+  }
+  bool step(gan::Run& run, const data::Batch& batch, gan::Scalars& log) override {
+    if (!own_step_) return false;
+    log = gan::task_step(run, batch, this);
+    log.push_back({"own", 1.0});
+    return true;
+  }
+  Tensor extra_g_loss(gan::Run& run, const gan::StepTensors& t, gan::Scalars& log) override {
+    ++g_calls;
+    CHECK(t.fake.requires_grad());
+    log.push_back({"extra_g", 0.0});
+    return mean(t.fake) * 0.0;
+  }
+  Tensor extra_d_loss(gan::Run& run, const gan::StepTensors& t, gan::Scalars& log) override {
+    ++d_calls;
+    CHECK_FALSE(t.fake.requires_grad());
+    return Tensor();
+  }
+  void after_step(gan::Run& run) override {
+    if (run.step == interrupt_at_) std::raise(SIGINT);
+  }
+  int setups = 0, g_calls = 0, d_calls = 0;
+
+ private:
+  int64_t interrupt_at_;
+  bool own_step_;
+};
+
+}  // namespace
+
+TEST_CASE("train: SIGINT finishes the step, saves and stops; techniques see every hook",
+          "[trainer]") {
+  REQUIRE_FASHION();
+  const std::string out = out_dir("sigint");
+  const auto before = std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGINT, before);
+  auto p = std::make_shared<Probe>(6);
+  gan::TrainOptions o;
+  o.quiet = true;
+  o.technique = p;
+  const gan::TrainResult r = gan::train(gan::resolve_spec(tiny_spec(out)), std::move(o));
+  CHECK(r.interrupted);
+  CHECK(r.signal == SIGINT);
+  CHECK(r.steps_done == 6);
+  CHECK(gan::load_run_checkpoint(r.run_dir).step == 6);
+  CHECK(p->setups == 1);
+  CHECK(p->g_calls == 6);
+  CHECK(p->d_calls == 6);
+  CHECK(metrics(r.run_dir).back().contains("extra_g"));
+  // The run's handler is gone: the one from before the run is back.
+  const auto after = std::signal(SIGINT, before);
+  CHECK(after == before);
+
+  const gan::TrainResult rest =
+      run(tiny_spec(out), -1, r.run_dir, std::make_unique<Probe>(-1, true));
+  CHECK(rest.steps_done == 20);
+  CHECK(metrics(r.run_dir).back()["own"] == 1.0);
+}
