@@ -120,4 +120,19 @@ RunCheckpoint load_run_checkpoint(const std::string& path) {
   return c;
 }
 
+nn::ModulePtr load_network(const RunCheckpoint& c, const std::string& which) {
+  const std::string role = which.substr(0, 1);  // G2 is built like G, D2 like D
+  const nlohmann::json& name = c.spec["model"][role]["name"];
+  const std::string prefix = which + ".";
+  const bool present = std::any_of(c.tensors.begin(), c.tensors.end(),
+                                   [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; });
+  if (name.is_null() || !present)
+    throw Error("the checkpoint has no network '" + which + "' (its task is " +
+                task_kind_name(task_kind(c.spec)) + ")");
+  nn::ModulePtr net = make_model(name.get<std::string>(), spec_model_options(c.spec, role));
+  load_net(c.tensors, prefix, net.get());
+  net->eval();
+  return net;
+}
+
 }  // namespace ganlite::gan

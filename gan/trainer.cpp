@@ -36,12 +36,6 @@ std::vector<Tensor> params_of(const nn::ModulePtr& a, const nn::ModulePtr& b) {
   return p;
 }
 
-bool has_label_conditioned(nn::Module& net) {
-  for (auto& [name, m] : net.named_modules())
-    if (dynamic_cast<nn::LabelConditioned*>(m)) return true;
-  return false;
-}
-
 // Freezes a discriminator for the generator's backward (its gradients would be thrown away) and
 // unfreezes it when the scope ends, also on an exception.
 class Frozen {
@@ -284,11 +278,11 @@ Run::Run(json resolved_spec) : spec(std::move(resolved_spec)) {
                       shape_str(in) + "); dataset \"" + spec["data"]["dataset"].get<std::string>() +
                       "\" trains a generator from noise (dcgan_generator, sngan_generator, "
                       "stylegan2_generator, ...)");
-    if (has_label_conditioned(*G)) {
+    if (conditional_classes(*G) > 0) {
       if (spec["data"]["dataset"] != "fashion_mnist")
         throw SpecError("/data/dataset: the class-conditional \"" + g_name +
                         "\" needs labels; use fashion_mnist");
-      num_classes = 10;
+      num_classes = conditional_classes(*G);
     }
   }
   G->train();
@@ -298,7 +292,17 @@ Run::Run(json resolved_spec) : spec(std::move(resolved_spec)) {
   batch_size = spec["data"]["batch_size"];
 }
 
+int64_t conditional_classes(nn::Module& G) {
+  for (auto& [name, m] : G.named_modules())
+    if (dynamic_cast<nn::LabelConditioned*>(m)) return 10;
+  return 0;
+}
+
 Shape Run::latent_shape(int64_t n) const {
+  return gan::latent_shape(spec, n);
+}
+
+Shape latent_shape(const json& spec, int64_t n) {
   const json& d = spec["data"];
   const int64_t side = d["dataset"].get<std::string>().rfind("fashion_", 0) == 0
                            ? d["image_size"].get<int64_t>()

@@ -105,8 +105,7 @@ class Run {
   int64_t total_steps = 0;
   int64_t step = 0;  // steps done
 
-  // Generation: G's input shape for n samples (gan::profile_input), and a latent batch of that
-  // shape from gen.
+  // Generation: a batch of n latents (gan::latent_shape) from gen.
   Shape latent_shape(int64_t n) const;
   Tensor sample_latent(int64_t n);
   // Generation: n class labels uniform in [0, num_classes) from gen; undefined if unconditional.
@@ -152,6 +151,12 @@ struct TrainResult {
 // run's.
 TrainResult train(const nlohmann::json& resolved_spec, TrainOptions options);
 
+// A generation spec's latent shape for n samples (gan::profile_input of model.G at the data's
+// image side), and the number of classes its generator G is conditioned on (0 when G has no
+// label-conditioned layer; Fashion-MNIST's 10 otherwise).
+Shape latent_shape(const nlohmann::json& resolved_spec, int64_t n);
+int64_t conditional_classes(nn::Module& G);
+
 // The task's step without a technique's step (techniques that replace only part of it call it).
 Scalars task_step(Run& run, const data::Batch& batch, Technique* technique);
 
@@ -168,8 +173,11 @@ struct RunCheckpoint {
   Metadata metadata;
 };
 RunCheckpoint load_run_checkpoint(const std::string& path);
-// The generator of a checkpoint, built from its spec and loaded (eval mode). `run_dir_or_file`
-// is a checkpoint file or a run directory (its checkpoints/latest.safetensors).
+// A checkpoint file as it is, or a run directory's checkpoints/latest.safetensors; an error
+// naming the path when there is none.
 std::string resolve_checkpoint_path(const std::string& run_dir_or_file);
+// A network of the checkpoint built from its spec and loaded, in eval mode: "G", "D", and for
+// unpaired runs "G2" (B -> A) and "D2". An error names the checkpoint and the missing network.
+nn::ModulePtr load_network(const RunCheckpoint& checkpoint, const std::string& which = "G");
 
 }  // namespace ganlite::gan

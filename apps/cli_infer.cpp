@@ -1,0 +1,149 @@
+// ganlite infer: generate images from a checkpoint (noise -> image models) or translate images
+// (image -> image models).
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/cli.h"
+#include "engine/autograd.h"
+#include "engine/image.h"
+#include "engine/ops.h"
+#include "gan/spec.h"
+#include "gan/trainer.h"
+#include "nn/cond_bn.h"
+#include "nn/data/image_folder.h"
+#include "nn/slim.h"
+
+namespace ganlite::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+void print_infer_help() {
+  std::printf(
+      "usage: ganlite infer CHECKPOINT|RUN_DIR --output DIR [--num N] [--class K] [--seed S]\n"
+      "                     [--width W]\n"
+      "       ganlite infer CHECKPOINT|RUN_DIR --input PATH --output DIR [--direction "
+      "AtoB|BtoA]\n\n"
+      "  noise -> image models (DCGAN, SNGAN, StyleGAN2): N samples (default 64) as\n"
+      "  DIR/sample_NNNN.png plus DIR/grid.png; --class K for a class-conditional G (default:\n"
+      "  classes in turn); --seed S picks the latents (default 0).\n"
+      "  image -> image models (CycleGAN, pix2pix): every image of PATH (a file or a folder) as\n"
+      "  DIR/<name>.png; --direction BtoA runs a CycleGAN's second generator.\n"
+      "  --width W        run a slimmable generator at width multiplier W\n");
+}
+
+bool is_slimmable(nn::Module& net) {
+  for (auto& [name, m] : net.named_modules())
+    if (dynamic_cast<nn::Slimmable*>(m)) return true;
+  return false;
+}
+
+int cmd_infer(const std::vector<std::string>& args) {
+  std::string ckpt_path, input, output, direction = "AtoB";
+  int64_t num = 64, klass = -1, seed = 0;
+  double width = 0;
+  ArgReader r(args);
+  while (!r.done()) {
+    const std::string a = r.next();
+    if (a == "--help" || a == "-h") {
+      print_infer_help();
+      return 0;
+    } else if (a == "--input") {
+      input = r.value(a);
+    } else if (a == "--output") {
+      output = r.value(a);
+    } else if (a == "--num") {
+      num = parse_positive(a, r.value(a));
+    } else if (a == "--class") {
+      klass = parse_nonnegative(a, r.value(a));
+    } else if (a == "--seed") {
+      seed = parse_nonnegative(a, r.value(a));
+    } else if (a == "--width") {
+      width = parse_number(a, r.value(a));
+      if (!(width > 0 && width <= 1)) throw UsageError("--width expects a number in (0, 1]");
+    } else if (a == "--direction") {
+      direction = r.value(a);
+      if (direction != "AtoB" && direction != "BtoA")
+        throw UsageError("--direction expects AtoB or BtoA, got " + direction);
+    } else if (!a.empty() && a[0] != '-' && ckpt_path.empty()) {
+      ckpt_path = a;
+    } else {
+      throw UsageError("infer: unexpected argument " + a + " (see ganlite infer --help)");
+    }
+  }
+  if (ckpt_path.empty()) throw UsageError("infer: CHECKPOINT or RUN_DIR is required");
+  if (output.empty()) throw UsageError("infer: --output DIR is required");
+
+  const gan::RunCheckpoint c = gan::load_run_checkpoint(ckpt_path);
+  const gan::TaskKind task = gan::task_kind(c.spec);
+  if (task == gan::TaskKind::classifier)
+    throw UsageError("infer: " + ckpt_path + " is a classifier; use ganlite eval");
+  const bool translate = task != gan::TaskKind::generation;
+  if (translate && input.empty())
+    throw UsageError("infer: this checkpoint translates images (" +
+                     std::string(gan::task_kind_name(task)) + "): give --input PATH");
+  if (!translate && !input.empty())
+    throw UsageError("infer: this checkpoint generates from noise: use --num/--class, not --input");
+  if (direction == "BtoA" && task != gan::TaskKind::unpaired)
+    throw UsageError("infer: --direction BtoA needs an unpaired (CycleGAN) checkpoint");
+  nn::ModulePtr G = gan::load_network(c, direction == "BtoA" ? "G2" : "G");
+  if (width > 0) {
+    if (!is_slimmable(*G))
+      throw UsageError("infer: --width needs a slimmable generator; " +
+                       c.spec["model"]["G"]["name"].get<std::string>() + " is not");
+    nn::set_width_mult(*G, width);
+  }
+  fs::create_directories(output);
+  NoGradGuard ng;
+
+  if (!translate) {
+    const int64_t classes = gan::conditional_classes(*G);
+    Generator gen(static_cast<uint64_t>(seed));
+    const Tensor z = randn(gan::latent_shape(c.spec, num), gen);
+    if (classes > 0) {
+      if (klass >= classes)
+        throw UsageError("--class expects a class in [0, " + std::to_string(classes) + ")");
+      std::vector<int64_t> y(num);
+      for (int64_t i = 0; i < num; ++i) y[i] = klass >= 0 ? klass : i % classes;
+      nn::set_labels(*G, from_vector(y, {num}));
+    } else if (klass >= 0) {
+      throw UsageError("--class needs a class-conditional generator");
+    }
+    const Tensor images = (*G)(z);
+    char name[64];
+    for (int64_t i = 0; i < num; ++i) {
+      std::snprintf(name, sizeof name, "sample_%04lld.png", (long long)i);
+      save_png((fs::path(output) / name).string(), images.slice(0, i, 1), 1, 0);
+    }
+    save_png((fs::path(output) / "grid.png").string(), images,
+             classes > 0 && klass < 0 ? classes : 8);
+    std::printf("%lld samples in %s (grid.png)\n", (long long)num, output.c_str());
+    return 0;
+  }
+
+  std::vector<std::string> files;
+  if (fs::is_directory(input))
+    files = data::list_images(input);
+  else
+    files.push_back(input);
+  if (files.empty()) throw Error(input + ": no .png/.jpg images");
+  const gan::Options opts = gan::spec_model_options(c.spec, "G");
+  auto nc = opts.find("input_nc");
+  const int64_t channels = nc != opts.end() && nc->second == "1" ? 1 : 3;
+  for (const auto& f : files) {
+    const Tensor x = read_image(f, channels);
+    const Tensor y = (*G)(x.unsqueeze(0));
+    save_png((fs::path(output) / (fs::path(f).stem().string() + ".png")).string(), y, 1, 0);
+  }
+  std::printf("%zu images translated into %s\n", files.size(), output.c_str());
+  return 0;
+}
+
+const RegisterCommand reg{
+    {"infer",
+     "infer CHECKPOINT|RUN_DIR --output DIR [--num N --class K | --input PATH] [--width W]\n"
+     "        generate or translate images with a trained generator",
+     cmd_infer}};
+
+}  // namespace
+}  // namespace ganlite::cli
