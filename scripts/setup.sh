@@ -3,7 +3,7 @@
 # (e.g. -DGANLITE_CUDA=OFF for a CPU-only build).
 
 GANLITE_PACKAGES=(cmake ninja-build g++ catch2 nlohmann-json3-dev libstb-dev libopenblas-dev
-                  zlib1g-dev dataset-fashion-mnist)
+                  zlib1g-dev dataset-fashion-mnist python3-matplotlib)
 
 ensure_packages() {
   local missing=()
