@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "gan/dcgan.h"
+#include "gan/fmnist_classifier.h"
 #include "gan/mobile_resnet_generator.h"
 #include "gan/patchgan.h"
 #include "gan/resnet_generator.h"
@@ -203,6 +204,16 @@ const std::vector<Entry>& entries() {
        // 32x32 images whatever --size says: the only size the net takes.
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
          return Shape{batch, r.integer("input_nc", SnganDiscriminatorOptions{}.input_nc), 32, 32};
+       }},
+      {"fmnist_classifier",
+       [](OptionReader& r) {
+         FmnistClassifierOptions o;
+         o.width = r.integer("width", o.width);
+         return std::make_shared<FmnistClassifier>(o);
+       },
+       // (batch, 1, 28, 28) whatever --size says: the feature network of FD-FMNIST takes 28x28.
+       [](OptionReader&, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, 1, FmnistClassifier::kImageSize, FmnistClassifier::kImageSize};
        }},
   };
   return e;
