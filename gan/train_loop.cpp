@@ -347,6 +347,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
                     (long long)run.total_steps, rate,
                     hms((run.total_steps - run.step) / std::max(rate, 1e-9)).c_str(),
                     scalars_text(m).c_str());
+      std::fflush(stdout);  // a log file follows the run
     }
     if (sample_every > 0 && run.step % sample_every == 0) {
       char name[64];

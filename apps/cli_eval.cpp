@@ -1,0 +1,87 @@
+// ganlite eval: quality metrics of a trained checkpoint (gan/evaluate.h, docs/metrics.md).
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "apps/cli.h"
+#include "gan/evaluate.h"
+
+namespace ganlite::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+void print_eval_help() {
+  std::printf(
+      "usage: ganlite eval RUN_DIR|CHECKPOINT [--num N] [--seed S] [--width W] [--weights PATH]\n"
+      "                    [--json]\n\n"
+      "  metrics by task: generation FD-FMNIST, KID-FMNIST, SWD, class accuracy (conditional),\n"
+      "  the real-vs-real FD floor; unpaired FD-FMNIST and SWD per direction; paired L1, PSNR,\n"
+      "  SSIM, FD-FMNIST; classifier test accuracy. A RUN_DIR also gets them as eval.json\n"
+      "  (eval_w<W>.json with --width).\n"
+      "  --num N        samples / test images (default 5000)\n"
+      "  --seed S       latents, classes, KID subsets, SWD patches (default 0)\n"
+      "  --width W      a slimmable generator at width multiplier W\n"
+      "  --weights PATH the FD-FMNIST classifier (default: assets/fmnist_classifier.safetensors)\n"
+      "  --json         print the metrics as JSON\n");
+}
+
+int cmd_eval(const std::vector<std::string>& args) {
+  std::string path;
+  gan::EvalOptions o;
+  bool json = false;
+  ArgReader r(args);
+  while (!r.done()) {
+    const std::string a = r.next();
+    if (a == "--help" || a == "-h") {
+      print_eval_help();
+      return 0;
+    } else if (a == "--num") {
+      o.num = parse_positive(a, r.value(a));
+      if (o.num < 2) throw UsageError("--num must be at least 2");
+    } else if (a == "--seed") {
+      o.seed = static_cast<uint64_t>(parse_nonnegative(a, r.value(a)));
+    } else if (a == "--width") {
+      o.width = parse_number(a, r.value(a));
+      if (!(o.width > 0 && o.width <= 1)) throw UsageError("--width expects a number in (0, 1]");
+    } else if (a == "--weights") {
+      o.weights = r.value(a);
+    } else if (a == "--json") {
+      json = true;
+    } else if (!a.empty() && a[0] != '-' && path.empty()) {
+      path = a;
+    } else {
+      throw UsageError("eval: unexpected argument " + a + " (see ganlite eval --help)");
+    }
+  }
+  if (path.empty()) throw UsageError("eval: RUN_DIR or CHECKPOINT is required");
+  const gan::RunCheckpoint c = gan::load_run_checkpoint(path);
+  const nlohmann::ordered_json m = gan::evaluate(c, o);
+  if (fs::is_directory(path)) {
+    char name[64];
+    if (o.width > 0)
+      std::snprintf(name, sizeof name, "eval_w%g.json", o.width);
+    else
+      std::snprintf(name, sizeof name, "eval.json");
+    std::ofstream(fs::path(path) / name) << m.dump(2) << "\n";
+  }
+  if (json) {
+    std::printf("%s\n", m.dump(2).c_str());
+    return 0;
+  }
+  for (auto it = m.begin(); it != m.end(); ++it)
+    if (it->is_number_float())
+      std::printf("%-18s %.6g\n", it.key().c_str(), it->get<double>());
+    else
+      std::printf("%-18s %s\n", it.key().c_str(),
+                  it->is_string() ? it->get<std::string>().c_str() : it->dump().c_str());
+  return 0;
+}
+
+const RegisterCommand reg{{"eval",
+                           "eval RUN_DIR|CHECKPOINT [--num N] [--width W] [--json]\n"
+                           "        quality metrics of a checkpoint (FD-FMNIST, KID-FMNIST, ...)",
+                           cmd_eval}};
+
+}  // namespace
+}  // namespace ganlite::cli
