@@ -9,6 +9,7 @@
 #include "gan/mobile_resnet_generator.h"
 #include "gan/patchgan.h"
 #include "gan/resnet_generator.h"
+#include "gan/slim_sngan.h"
 #include "gan/sngan.h"
 #include "gan/stylegan2.h"
 #include "gan/unet_generator.h"
@@ -204,6 +205,43 @@ const std::vector<Entry>& entries() {
        // 32x32 images whatever --size says: the only size the net takes.
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
          return Shape{batch, r.integer("input_nc", SnganDiscriminatorOptions{}.input_nc), 32, 32};
+       }},
+      // SlimGAN's nets (gan/slim_sngan.h): widths "0.25,0.5,0.75,1"; width picks the one the
+      // net runs at (the profile's), the widest by default.
+      {"slim_sngan_generator",
+       [](OptionReader& r) {
+         SlimSnganGeneratorOptions o;
+         o.z_dim = r.integer("z_dim", o.z_dim);
+         o.ch = r.integer("ch", o.ch);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.widths = parse_widths(r.text("widths", widths_string(o.widths)),
+                                 "slim_sngan_generator: option widths");
+         double width = r.real("width", o.widths.back());
+         auto g = std::make_shared<SlimSnganGenerator>(o);
+         nn::set_width_mult(*g, width);
+         return g;
+       },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("z_dim", SlimSnganGeneratorOptions{}.z_dim)};
+       }},
+      {"slim_sngan_discriminator",
+       [](OptionReader& r) {
+         SlimSnganDiscriminatorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.widths = parse_widths(r.text("widths", widths_string(o.widths)),
+                                 "slim_sngan_discriminator: option widths");
+         o.n_share = r.integer("n_share", o.n_share);
+         double width = r.real("width", o.widths.back());
+         auto d = std::make_shared<SlimSnganDiscriminator>(o);
+         d->set_width_mult(width);
+         return d;
+       },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("input_nc", SlimSnganDiscriminatorOptions{}.input_nc), 32,
+                      32};
        }},
       {"fmnist_classifier",
        [](OptionReader& r) {

@@ -1,0 +1,296 @@
+// SlimGAN's steps, parameters and export (see slimgan.h; maths in docs/techniques/slimgan.md).
+// Gradients of the per-width terms are accumulated by one backward each, as SlimGAN's code does,
+// so only one width's graph is alive at a time in the adversarial part; the optimizers step once.
+#include "compress/slimgan/slimgan.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/ops.h"
+#include "gan/slim_sngan.h"
+#include "gan/spec.h"
+#include "nn/cond_bn.h"
+#include "nn/slim.h"
+
+namespace ganlite::compress {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kParams = "/technique/params";
+
+[[noreturn]] void spec_error(const std::string& pointer, const std::string& message) {
+  throw gan::SpecError(pointer + ": " + message);
+}
+
+// An engine error's message without its " [file:line]" tail, for a SpecError.
+std::string bare_message(const Error& e) {
+  std::string m = e.what();
+  size_t at = m.rfind(" [");
+  return at != std::string::npos && !m.empty() && m.back() == ']' ? m.substr(0, at) : m;
+}
+
+std::string list_string(const std::vector<double>& widths) {
+  return "[" + gan::widths_string(widths) + "]";
+}
+
+// The widths a slim model option names, or the model's default, checked as the registry would.
+std::vector<double> option_widths(const json& options, const std::string& pointer) {
+  if (!options.contains("widths")) return nn::kSlimWidths;
+  const json& v = options["widths"];
+  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  try {
+    return gan::parse_widths(text, pointer + "/widths");
+  } catch (const Error& e) {
+    throw gan::SpecError(bare_message(e));
+  }
+}
+
+// Restores D's requires_grad when the G step ends, also on an exception.
+struct FrozenGuard {
+  explicit FrozenGuard(nn::Module& m) : m(m) { m.requires_grad_(false); }
+  ~FrozenGuard() { m.requires_grad_(true); }
+  nn::Module& m;
+};
+
+Tensor discriminate(nn::Module& D, double width, const Tensor& x, const Tensor& labels) {
+  nn::set_width_mult(D, width);
+  if (labels.defined()) nn::set_labels(D, labels);
+  return D(x);
+}
+
+json options_json(const gan::Options& o) {
+  json j = json::object();
+  for (const auto& [k, v] : o) j[k] = v;
+  return j;
+}
+
+// The dense nets' options are integers: back to JSON numbers for the spec.
+json numeric_options_json(const gan::Options& o) {
+  json j = json::object();
+  for (const auto& [k, v] : o) j[k] = json::parse(v);
+  return j;
+}
+
+}  // namespace
+
+std::string width_label(double width) {
+  return gan::widths_string({width});
+}
+
+SlimGanParams parse_slimgan_params(const json& spec) {
+  SlimGanParams p;
+  const json& params = spec.at("technique").at("params");
+  if (!params.is_object()) spec_error(kParams, "expected an object, got " + params.dump());
+  // The nets come first: the params default to their widths and n_share.
+  const json& g = spec.at("model").at("G");
+  const std::string gname = g.at("name").get<std::string>();
+  if (gname != "slim_sngan_generator")
+    spec_error("/model/G/name",
+               "slimgan trains slim_sngan_generator (options z_dim, ch, "
+               "output_nc, num_classes, widths), got \"" +
+                   gname + "\"");
+  const json& d = spec.at("model").at("D");
+  const std::string dname = d.at("name").get<std::string>();
+  if (dname != "slim_sngan_discriminator")
+    spec_error("/model/D/name",
+               "slimgan trains slim_sngan_discriminator (options input_nc, ndf, "
+               "num_classes, widths, n_share), got \"" +
+                   dname + "\"");
+  const std::vector<double> g_widths = option_widths(g.at("options"), "/model/G/options");
+  const std::vector<double> d_widths = option_widths(d.at("options"), "/model/D/options");
+  if (d_widths != g_widths)
+    spec_error("/model/D/options/widths",
+               list_string(d_widths) + " differs from model.G's widths " + list_string(g_widths));
+  p.widths = g_widths;
+  p.n_share = gan::SlimSnganDiscriminatorOptions{}.n_share;
+  if (d.at("options").contains("n_share")) {
+    const json& n = d["options"]["n_share"];
+    try {
+      p.n_share = n.is_string() ? std::stoll(n.get<std::string>()) : n.get<int64_t>();
+    } catch (const std::exception&) {
+      spec_error("/model/D/options/n_share", "expected an integer, got " + n.dump());
+    }
+  }
+
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    const std::string& key = it.key();
+    const std::string ptr = std::string(kParams) + "/" + key;
+    const json& v = *it;
+    if (key == "widths") {
+      if (!v.is_array() || v.empty())
+        spec_error(ptr, "expected a non-empty array of numbers in (0, 1], got " + v.dump());
+      std::vector<double> w;
+      for (const json& x : v) {
+        if (!x.is_number()) spec_error(ptr, "expected numbers, got " + v.dump());
+        w.push_back(x.get<double>());
+      }
+      try {
+        gan::check_widths("slimgan", w);
+      } catch (const Error& e) {
+        spec_error(ptr, bare_message(e));
+      }
+      if (w != p.widths)
+        spec_error(ptr, list_string(w) + " differs from model.G's widths " + list_string(p.widths) +
+                            " (model.G.options.widths, default 0.25,0.5,0.75,1)");
+    } else if (key == "alpha") {
+      if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
+        spec_error(ptr, "expected a number >= 0, got " + v.dump());
+      p.alpha = v.get<double>();
+    } else if (key == "n_share") {
+      if (!v.is_number_integer() || v.get<int64_t>() < -1 || v.get<int64_t>() > 4)
+        spec_error(
+            ptr,
+            "expected an integer in [-1, 4] (D blocks shared; -1: the head only), got " + v.dump());
+      if (v.get<int64_t>() != p.n_share)
+        spec_error(ptr, v.dump() + " differs from model.D's n_share " + std::to_string(p.n_share) +
+                            " (model.D.options.n_share, default 2)");
+    } else if (key == "stepwise") {
+      if (!v.is_boolean()) spec_error(ptr, "expected true or false, got " + v.dump());
+      p.stepwise = v.get<bool>();
+    } else {
+      spec_error(ptr, "unknown key '" + key + "'; known: widths, alpha, n_share, stepwise");
+    }
+  }
+  const std::string mode = spec.at("losses").at("gan_mode").get<std::string>();
+  if (mode != "hinge")
+    spec_error("/losses/gan_mode",
+               "slimgan trains with the hinge loss; set it to \"hinge\", got \"" + mode + "\"");
+  return p;
+}
+
+Tensor generate_at(nn::Module& G, double width, const Tensor& z, const Tensor& labels) {
+  nn::set_width_mult(G, width);
+  if (labels.defined()) nn::set_labels(G, labels);
+  return G(z);
+}
+
+Tensor distillation_loss(nn::Module& G, const std::vector<double>& widths, double alpha,
+                         bool stepwise, const Tensor& z, const Tensor& labels,
+                         std::vector<double>* pair_mse) {
+  const size_t K = widths.size();
+  if (pair_mse) pair_mse->clear();
+  if (K < 2 || alpha == 0) {
+    if (!widths.empty()) nn::set_width_mult(G, widths.back());
+    return Tensor();
+  }
+  std::vector<Tensor> out(K);
+  // The widest output is only ever a target: no graph for it.
+  {
+    NoGradGuard ng;
+    out[K - 1] = generate_at(G, widths[K - 1], z, labels);
+  }
+  for (size_t i = 0; i + 1 < K; ++i) out[i] = generate_at(G, widths[i], z, labels);
+  nn::set_width_mult(G, widths.back());
+  Tensor total;
+  for (size_t i = 0; i + 1 < K; ++i) {
+    Tensor target = (stepwise ? out[i + 1] : out[K - 1]).detach();
+    Tensor mse = mse_loss(out[i], target);
+    if (pair_mse) pair_mse->push_back(mse.item());
+    total = total.defined() ? total + mse : mse;
+  }
+  return total * (alpha / static_cast<double>(K - 1));
+}
+
+void slimgan_d_step(SlimGanNets& nets, const SlimGanParams& p, gan::GanMode mode,
+                    const Tensor& real, const Tensor& real_labels, gan::Scalars& log) {
+  const int64_t n = real.size(0);
+  nets.opt_D.zero_grad();
+  double total = 0;
+  gan::Scalars per;
+  for (double w : p.widths) {
+    Tensor z = nets.sample_latent(n), y = nets.sample_labels(n);
+    Tensor fake;
+    {
+      NoGradGuard ng;  // sg(G_w(z)): no graph through G
+      fake = generate_at(nets.G, w, z, y);
+    }
+    Tensor loss = gan::d_loss(mode, discriminate(nets.D, w, real, real_labels),
+                              discriminate(nets.D, w, fake, y));
+    loss.backward();
+    total += loss.item();
+    per.emplace_back("d_loss_" + width_label(w), loss.item());
+  }
+  nets.opt_D.step();
+  log.emplace_back("d_loss", total);
+  log.insert(log.end(), per.begin(), per.end());
+}
+
+void slimgan_g_step(SlimGanNets& nets, const SlimGanParams& p, gan::GanMode mode, int64_t batch,
+                    gan::Scalars& log) {
+  FrozenGuard frozen(nets.D);
+  nets.opt_G.zero_grad();
+  double total = 0;
+  gan::Scalars per;
+  for (double w : p.widths) {
+    Tensor z = nets.sample_latent(batch), y = nets.sample_labels(batch);
+    Tensor fake = generate_at(nets.G, w, z, y);
+    Tensor loss = gan::g_loss(mode, discriminate(nets.D, w, fake, y));
+    loss.backward();
+    total += loss.item();
+    per.emplace_back("g_loss_" + width_label(w), loss.item());
+  }
+  double distill = 0;
+  if (p.alpha > 0 && p.widths.size() > 1) {
+    // One latent batch shared by every width: the widths are compared on the same samples.
+    Tensor z = nets.sample_latent(batch), y = nets.sample_labels(batch);
+    std::vector<double> mse;
+    Tensor kd = distillation_loss(nets.G, p.widths, p.alpha, p.stepwise, z, y, &mse);
+    kd.backward();
+    distill = kd.item();
+    for (size_t i = 0; i < mse.size(); ++i)
+      per.emplace_back("distill_" + width_label(p.widths[i]), mse[i]);
+  }
+  nets.opt_G.step();
+  log.emplace_back("g_loss", total);
+  log.emplace_back("distill", distill);
+  log.insert(log.end(), per.begin(), per.end());
+}
+
+Safetensors export_slimgan_width(const json& spec, int64_t step, const TensorMap& tensors,
+                                 double width) {
+  if (!spec.at("technique").at("name").is_string() ||
+      spec["technique"]["name"].get<std::string>() != "slimgan")
+    throw Error("export: the checkpoint's run has technique " + spec["technique"]["name"].dump() +
+                ", not slimgan");
+  const SlimGanParams p = parse_slimgan_params(spec);
+  gan::width_index("export", p.widths, width);  // before any loading
+  const gan::RunCheckpoint ckpt{spec, step, tensors, {}};
+  auto G = std::dynamic_pointer_cast<gan::SlimSnganGenerator>(gan::load_network(ckpt, "G"));
+  GANLITE_CHECK(G, "export: model.G is not a slim_sngan_generator");
+  const gan::DenseExport eg = gan::export_width(*G, width);
+
+  Safetensors out;
+  json plain = spec;
+  plain["technique"] = {{"name", nullptr}, {"params", json::object()}};
+  plain["name"] = spec.at("name").get<std::string>() + "_w" + width_label(width);
+  plain["model"]["G"] = {{"name", eg.model}, {"options", numeric_options_json(eg.options)}};
+  for (const auto& [k, v] : eg.state) out.tensors["G." + k] = v;
+  out.metadata["G.model"] = eg.model;
+  out.metadata["G.options"] = options_json(eg.options).dump();
+
+  // D: that width's dense D, with its tensors when the checkpoint has them.
+  const bool has_d = std::any_of(tensors.begin(), tensors.end(),
+                                 [](const auto& kv) { return kv.first.rfind("D.", 0) == 0; });
+  nn::ModulePtr d_net =
+      has_d ? gan::load_network(ckpt, "D")
+            : gan::make_model("slim_sngan_discriminator", gan::spec_model_options(spec, "D"));
+  auto D = std::dynamic_pointer_cast<gan::SlimSnganDiscriminator>(d_net);
+  GANLITE_CHECK(D, "export: model.D is not a slim_sngan_discriminator");
+  const gan::DenseExport ed = gan::export_width(*D, width);
+  plain["model"]["D"] = {{"name", ed.model}, {"options", numeric_options_json(ed.options)}};
+  if (has_d)
+    for (const auto& [k, v] : ed.state) out.tensors["D." + k] = v;
+  out.metadata["D.model"] = ed.model;
+  out.metadata["D.options"] = options_json(ed.options).dump();
+
+  out.metadata["spec"] = gan::resolve_spec(plain).dump();
+  out.metadata["step"] = std::to_string(step);
+  out.metadata["width"] = width_label(width);
+  out.metadata["source_spec"] = spec.dump();
+  return out;
+}
+
+}  // namespace ganlite::compress
