@@ -3,6 +3,8 @@
 #include <functional>
 #include <utility>
 
+#include "compress/osgan/osgan.h"
+#include "compress/slimgan/slimgan.h"
 #include "gan/spec.h"
 
 namespace ganlite::compress {
@@ -11,7 +13,10 @@ namespace {
 using Factory = std::function<std::unique_ptr<gan::Technique>(const nlohmann::json& spec)>;
 
 const std::vector<std::pair<std::string, Factory>>& factories() {
-  static const std::vector<std::pair<std::string, Factory>> table = {};
+  static const std::vector<std::pair<std::string, Factory>> table = {
+      {"osgan", make_osgan},
+      {"slimgan", make_slimgan},
+  };
   return table;
 }
 

@@ -283,6 +283,9 @@ Run::Run(json resolved_spec) : spec(std::move(resolved_spec)) {
         throw SpecError("/data/dataset: the class-conditional \"" + g_name +
                         "\" needs labels; use fashion_mnist");
       num_classes = conditional_classes(*G);
+      if (num_classes != 10)
+        throw SpecError("/model/G/options/num_classes: Fashion-MNIST has 10 classes, got " +
+                        std::to_string(num_classes));
     }
   }
   G->train();
@@ -294,7 +297,7 @@ Run::Run(json resolved_spec) : spec(std::move(resolved_spec)) {
 
 int64_t conditional_classes(nn::Module& G) {
   for (auto& [name, m] : G.named_modules())
-    if (dynamic_cast<nn::LabelConditioned*>(m)) return 10;
+    if (auto* c = dynamic_cast<nn::LabelConditioned*>(m)) return c->num_classes();
   return 0;
 }
 

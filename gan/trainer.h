@@ -152,8 +152,8 @@ struct TrainResult {
 TrainResult train(const nlohmann::json& resolved_spec, TrainOptions options);
 
 // A generation spec's latent shape for n samples (gan::profile_input of model.G at the data's
-// image side), and the number of classes its generator G is conditioned on (0 when G has no
-// label-conditioned layer; Fashion-MNIST's 10 otherwise).
+// image side), and the number of classes a generator is conditioned on (that of its first
+// label-conditioned layer; 0 when it has none).
 Shape latent_shape(const nlohmann::json& resolved_spec, int64_t n);
 int64_t conditional_classes(nn::Module& G);
 

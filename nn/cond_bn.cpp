@@ -25,7 +25,7 @@ void set_labels(Module& net, const Tensor& labels) {
 
 ConditionalBatchNorm2d::ConditionalBatchNorm2d(int64_t c, int64_t num_classes, double eps,
                                                double momentum)
-    : channels(c) {
+    : LabelConditioned(num_classes), channels(c) {
   GANLITE_CHECK(c > 0 && num_classes > 0, "ConditionalBatchNorm2d: channels (", c,
                 ") and num_classes (", num_classes, ") must be positive");
   bn = register_module("bn", std::make_shared<BatchNorm2d>(c, eps, momentum, false));
@@ -46,7 +46,8 @@ Tensor ConditionalBatchNorm2d::forward(const Tensor& x) {
   return (*bn)(x)*gamma + beta;
 }
 
-ProjectionHead::ProjectionHead(int64_t features, int64_t num_classes, bool spectral_norm) {
+ProjectionHead::ProjectionHead(int64_t features, int64_t num_classes, bool spectral_norm)
+    : LabelConditioned(num_classes) {
   if (spectral_norm) {
     linear = register_module("linear", std::make_shared<SNLinear>(features, 1));
     embed = register_module("embed", std::make_shared<SNEmbedding>(num_classes, features));

@@ -15,13 +15,16 @@ class LabelConditioned {
   virtual ~LabelConditioned() = default;
   void set_labels(const Tensor& labels);
   const Tensor& labels() const { return labels_; }
+  int64_t num_classes() const { return num_classes_; }
 
  protected:
+  explicit LabelConditioned(int64_t num_classes) : num_classes_(num_classes) {}
   // The labels, checked: i64 of shape (batch).
   const Tensor& labels_for(const char* who, int64_t batch) const;
 
  private:
   Tensor labels_;
+  int64_t num_classes_;
 };
 
 // Sets the labels of every LabelConditioned module in net (net included).

@@ -169,7 +169,8 @@ SliceableConditionalBatchNorm2d::SliceableConditionalBatchNorm2d(int64_t channel
                                                                  const std::vector<double>& widths,
                                                                  double eps, double momentum,
                                                                  bool bn_affine)
-    : widths_(widths),
+    : LabelConditioned(num_classes),
+      widths_(widths),
       channels_(width_channels("SliceableConditionalBatchNorm2d", channels_max, widths)),
       channels_max_(channels_max),
       index_(static_cast<int64_t>(widths.size()) - 1) {

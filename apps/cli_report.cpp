@@ -1,0 +1,83 @@
+// ganlite report: the per-width table of a generation run (compress/report.h), printed and
+// written to RUN_DIR/report.json with a sample grid, one row per width.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "apps/cli.h"
+#include "compress/report.h"
+
+namespace ganlite::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Training time of the run: time_s of the last metrics line (a resumed run counts from its
+// resume), or -1 when there is none.
+double train_seconds(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "metrics.jsonl");
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  const nlohmann::json j = nlohmann::json::parse(last, nullptr, false);
+  return j.is_object() && j.contains("time_s") ? j["time_s"].get<double>() : -1.0;
+}
+
+int cmd_report(const std::vector<std::string>& args) {
+  std::string run_dir;
+  compress::ReportOptions o;
+  bool json = false;
+  ArgReader r(args);
+  while (!r.done()) {
+    const std::string a = r.next();
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "usage: ganlite report RUN_DIR [--num N] [--seed S] [--weights PATH] [--json]\n\n"
+          "  per width of a SlimGAN run (one row otherwise): params, MACs (torchprofile and "
+          "true),\n"
+          "  CPU latency per image, FD-FMNIST, KID-FMNIST, class accuracy, L1 to the next width;\n"
+          "  writes RUN_DIR/report.json and RUN_DIR/samples/widths.png\n"
+          "  --num N   samples per width for the metrics (default 2000)\n");
+      return 0;
+    } else if (a == "--num") {
+      o.num = parse_positive(a, r.value(a));
+      if (o.num < 2) throw UsageError("--num must be at least 2");
+    } else if (a == "--seed") {
+      o.seed = static_cast<uint64_t>(parse_nonnegative(a, r.value(a)));
+    } else if (a == "--weights") {
+      o.weights = r.value(a);
+    } else if (a == "--json") {
+      json = true;
+    } else if (!a.empty() && a[0] != '-' && run_dir.empty()) {
+      run_dir = a;
+    } else {
+      throw UsageError("report: unexpected argument " + a + " (see ganlite report --help)");
+    }
+  }
+  if (run_dir.empty() || !fs::is_directory(run_dir))
+    throw UsageError("report: RUN_DIR (a run directory) is required");
+  const gan::RunCheckpoint c = gan::load_run_checkpoint(run_dir);
+  fs::create_directories(fs::path(run_dir) / "samples");
+  o.grid_path = (fs::path(run_dir) / "samples" / "widths.png").string();
+  nlohmann::ordered_json rep =
+      compress::generation_report(c, fs::path(run_dir).filename().string(), o);
+  rep["train_seconds"] = train_seconds(run_dir);
+  std::ofstream(fs::path(run_dir) / "report.json") << rep.dump(2) << "\n";
+  if (json)
+    std::printf("%s\n", rep.dump(2).c_str());
+  else
+    std::printf("%s (step %lld, trained %.0f s)\n%sreport: %s\n",
+                rep["run"].get<std::string>().c_str(), (long long)c.step,
+                rep["train_seconds"].get<double>(), compress::report_table(rep).c_str(),
+                (fs::path(run_dir) / "report.json").string().c_str());
+  return 0;
+}
+
+const RegisterCommand reg{{"report",
+                           "report RUN_DIR [--num N] [--json]\n"
+                           "        per-width params, MACs, latency and quality of a generation "
+                           "run",
+                           cmd_report}};
+
+}  // namespace
+}  // namespace ganlite::cli
