@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The CPU-sized training runs behind docs/results/quality.md: each Fashion-MNIST example spec,
+# shortened and narrowed with --set so that it trains in minutes on a 2-core machine, then
+# `ganlite eval` (FD-FMNIST and friends, written to RUN/eval.json) and the last sample grid.
+# Usage: scripts/quality_runs.sh [OUT_DIR] (default runs/quality). Needs build/bin/ganlite and
+# assets/fmnist_classifier.safetensors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build/bin/ganlite
+OUT=${1:-runs/quality}
+mkdir -p "$OUT"
+
+run() {
+  local name=$1
+  shift
+  rm -rf "${OUT:?}/$name"
+  local t0=$SECONDS
+  "$B" train "$@" --out "$OUT" --quiet
+  echo "$name: trained in $((SECONDS - t0)) s"
+  "$B" eval "$OUT/$name" --num 2000
+}
+
+run dcgan_fmnist specs/dcgan_fmnist.json --set schedule.epochs=0 --set schedule.steps=1500 \
+  --set model.G.options.ngf=32 --set model.D.options.ndf=32 --set data.batch_size=64 \
+  --set logging.sample_every=500 --set logging.checkpoint_every=0
+run sngan_cond_fmnist specs/sngan_cond_fmnist.json --set schedule.steps=2000 \
+  --set schedule.decay_start=1000 --set model.G.options.ch=32 --set model.D.options.ndf=32 \
+  --set data.batch_size=32 --set logging.sample_every=500 --set logging.checkpoint_every=0
+run cyclegan_fmnist specs/cyclegan_fmnist.json --set schedule.epochs=0 --set schedule.steps=3000 \
+  --set schedule.decay=constant --set logging.sample_every=1000 --set logging.checkpoint_every=0
+run pix2pix_fmnist specs/pix2pix_fmnist.json --set schedule.epochs=0 --set schedule.steps=2000 \
+  --set schedule.decay=constant --set logging.sample_every=1000 --set logging.checkpoint_every=0
