@@ -20,12 +20,12 @@ run() {
   "$B" eval "$OUT/$name" --num 2000
 }
 
-run dcgan_fmnist specs/dcgan_fmnist.json --set schedule.epochs=0 --set schedule.steps=1500 \
-  --set model.G.options.ngf=32 --set model.D.options.ndf=32 --set data.batch_size=64 \
-  --set logging.sample_every=500 --set logging.checkpoint_every=0
 run sngan_cond_fmnist specs/sngan_cond_fmnist.json --set schedule.steps=2000 \
   --set schedule.decay_start=1000 --set model.G.options.ch=32 --set model.D.options.ndf=32 \
   --set data.batch_size=32 --set logging.sample_every=500 --set logging.checkpoint_every=0
+run dcgan_fmnist specs/dcgan_fmnist.json --set schedule.epochs=0 --set schedule.steps=1500 \
+  --set model.G.options.ngf=32 --set model.D.options.ndf=32 --set data.batch_size=64 \
+  --set logging.sample_every=500 --set logging.checkpoint_every=0
 run cyclegan_fmnist specs/cyclegan_fmnist.json --set schedule.epochs=0 --set schedule.steps=3000 \
   --set schedule.decay=constant --set logging.sample_every=1000 --set logging.checkpoint_every=0
 run pix2pix_fmnist specs/pix2pix_fmnist.json --set schedule.epochs=0 --set schedule.steps=2000 \
