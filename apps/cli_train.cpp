@@ -23,6 +23,7 @@ void print_train_help() {
       "  --resume RUN_DIR  continue RUN_DIR from checkpoints/latest.safetensors, bit-identically;\n"
       "                    without SPEC.json the run's spec.resolved.json is used\n"
       "  --stop-after N    stop once N steps are done, with a checkpoint (as Ctrl-C does)\n"
+      "  --time-limit S    stop once S seconds of training have passed, with a checkpoint\n"
       "  --threads N       CPU threads (default: all cores)\n"
       "  --quiet           no progress output\n\n"
       "Writes spec.resolved.json, metrics.jsonl, samples/step_XXXXXX.png and\n"
@@ -51,6 +52,9 @@ int cmd_train(const std::vector<std::string>& args) {
       opt.resume_dir = r.value(a);
     } else if (a == "--stop-after") {
       opt.stop_after = parse_nonnegative(a, r.value(a));
+    } else if (a == "--time-limit") {
+      opt.time_limit_s = parse_number(a, r.value(a));
+      if (!(opt.time_limit_s > 0)) throw UsageError("--time-limit expects seconds > 0");
     } else if (a == "--threads") {
       threads = parse_positive(a, r.value(a));
     } else if (a == "--quiet") {

@@ -302,7 +302,10 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
   const int64_t first_step = run.step;
   int64_t last_saved = ckpt ? run.step : -1, last_sampled = -1, since_log = 0;
   while (run.step < run.total_steps) {
-    if (g_signal || (opt.stop_after >= 0 && run.step >= opt.stop_after)) {
+    const bool out_of_time =
+        opt.time_limit_s > 0 &&
+        std::chrono::duration<double>(Clock::now() - t0).count() >= opt.time_limit_s;
+    if (g_signal || out_of_time || (opt.stop_after >= 0 && run.step >= opt.stop_after)) {
       res.interrupted = true;
       res.signal = g_signal;
       break;

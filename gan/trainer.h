@@ -132,6 +132,8 @@ struct TrainOptions {
   std::string resume_dir;   // continue the run in this directory from its latest checkpoint
   int64_t stop_after = -1;  // >= 0: stop (with a checkpoint) once this many steps are done, as
                             // an interruption would; for tests of resume
+  double time_limit_s = 0;  // > 0: stop (with a checkpoint) once this much training time has
+                            // passed, as an interruption would; for equal-time comparisons
   bool quiet = false;       // no progress line on stdout
   std::shared_ptr<Technique> technique;  // shared: the caller may keep a handle to read it after
 };

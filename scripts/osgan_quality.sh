@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# docs/results/osgan.md: a DCGAN (GroupNorm D) trained two-stage and one-stage (OSGAN) for the same
+# wall-clock time on Fashion-MNIST, then FD-FMNIST of each; then the step-time benchmark.
+# Usage: scripts/osgan_quality.sh [SECONDS] [OUT_DIR] (defaults 240, runs/osgan).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build/bin/ganlite
+T=${1:-240}
+OUT=${2:-runs/osgan}
+mkdir -p "$OUT"
+common=(--set model.G.options.ngf=32 --set model.D.options.ndf=32 --set logging.sample_every=0
+        --set logging.checkpoint_every=0 --set logging.log_every=50 --time-limit "$T" --out "$OUT"
+        --quiet)
+for variant in two_stage one_stage; do
+  rm -rf "${OUT:?}/osgan_$variant"
+  tech=()
+  [ "$variant" = two_stage ] && tech=(--set technique.name=null)
+  "$B" train specs/osgan_dcgan_fmnist.json --set "name=osgan_$variant" "${tech[@]}" "${common[@]}"
+  echo "osgan_$variant: $(tail -1 "$OUT/osgan_$variant/metrics.jsonl")"
+  "$B" eval "$OUT/osgan_$variant" --num 2000
+done
+"$B" bench osgan specs/osgan_dcgan_fmnist.json --steps 20 --set model.G.options.ngf=32 \
+  --set model.D.options.ndf=32
