@@ -83,6 +83,9 @@ nn::ModulePtr make_stylegan2(OptionReader& r, bool generator) {
                 "stylegan2: resolution must be 32 or 64, got ", o.resolution);
   o.channel_base = r.integer("channel_base", o.channel_base);
   o.channel_max = r.integer("channel_max", o.channel_max);
+  o.img_channels = r.integer("img_channels", o.img_channels);
+  GANLITE_CHECK(o.img_channels == 1 || o.img_channels == 3,
+                "stylegan2: img_channels must be 1 or 3, got ", o.img_channels);
   if (generator) {
     o.z_dim = r.integer("z_dim", o.z_dim);
     o.w_dim = r.integer("w_dim", o.w_dim);
@@ -179,7 +182,7 @@ const std::vector<Entry>& entries() {
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
          // The image size is the resolution option, not --size.
          int64_t res = r.integer("resolution", StyleGan2Options{}.resolution);
-         return Shape{batch, 3, res, res};
+         return Shape{batch, r.integer("img_channels", StyleGan2Options{}.img_channels), res, res};
        }},
       {"sngan_generator",
        [](OptionReader& r) {

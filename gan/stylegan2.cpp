@@ -168,9 +168,10 @@ Tensor StyledConv::forward(const Tensor&) {
   needs_w("StyledConv");
 }
 
-ToRgb::ToRgb(int64_t in, int64_t w_dim) {
-  conv = register_module("conv", make_shared<ModulatedConv2d>(in, 3, 1, w_dim, false, false));
-  bias = register_parameter("bias", zeros({3}));
+ToRgb::ToRgb(int64_t in, int64_t w_dim, int64_t img_channels) {
+  conv = register_module("conv",
+                         make_shared<ModulatedConv2d>(in, img_channels, 1, w_dim, false, false));
+  bias = register_parameter("bias", zeros({img_channels}));
 }
 
 Tensor ToRgb::forward(const Tensor& x, const Tensor& w, const Tensor& skip) {
@@ -183,10 +184,11 @@ Tensor ToRgb::forward(const Tensor&) {
   needs_w("ToRgb");
 }
 
-SynthesisBlock::SynthesisBlock(int64_t in, int64_t out, int64_t w_dim, bool first) {
+SynthesisBlock::SynthesisBlock(int64_t in, int64_t out, int64_t w_dim, bool first,
+                               int64_t img_channels) {
   if (!first) conv0 = register_module("conv0", make_shared<StyledConv>(in, out, w_dim, true));
   conv1 = register_module("conv1", make_shared<StyledConv>(first ? in : out, out, w_dim, false));
-  to_rgb = register_module("to_rgb", make_shared<ToRgb>(out, w_dim));
+  to_rgb = register_module("to_rgb", make_shared<ToRgb>(out, w_dim, img_channels));
 }
 
 std::pair<Tensor, Tensor> SynthesisBlock::forward(const Tensor& x, const Tensor& rgb,
@@ -218,7 +220,7 @@ StyleGan2Generator::StyleGan2Generator(const StyleGan2Options& o) : o_(o) {
   w_avg = register_buffer("w_avg", zeros({o.w_dim}));
   for (int64_t r = 4; r <= o.resolution; r *= 2) {
     auto b = make_shared<SynthesisBlock>(stylegan2_channels(o, r == 4 ? 4 : r / 2),
-                                         stylegan2_channels(o, r), o.w_dim, r == 4);
+                                         stylegan2_channels(o, r), o.w_dim, r == 4, o.img_channels);
     blocks.push_back(register_module("b" + std::to_string(r), b));
   }
 }
@@ -302,14 +304,15 @@ Tensor DiscriminatorBlock::forward(const Tensor& x) {
 }
 
 StyleGan2Discriminator::StyleGan2Discriminator(const StyleGan2Options& o)
-    : resolution_(o.resolution) {
+    : resolution_(o.resolution), img_channels_(o.img_channels) {
   GANLITE_CHECK(is_power_of_two(o.resolution) && o.resolution >= 8,
                 "StyleGan2Discriminator: resolution must be a power of two >= 8, got ",
                 o.resolution);
   GANLITE_CHECK(o.channel_base > 0 && o.channel_max > 0,
                 "StyleGan2Discriminator: channel_base and channel_max must be positive");
   from_rgb_ = register_module(
-      "from_rgb", make_shared<EqualConv2d>(3, stylegan2_channels(o, o.resolution), 1, true, true));
+      "from_rgb",
+      make_shared<EqualConv2d>(o.img_channels, stylegan2_channels(o, o.resolution), 1, true, true));
   blocks_ = register_module("blocks", make_shared<nn::Sequential>());
   for (int64_t r = o.resolution; r > 4; r /= 2)
     blocks_->push_back(
@@ -321,10 +324,10 @@ StyleGan2Discriminator::StyleGan2Discriminator(const StyleGan2Options& o)
 }
 
 Tensor StyleGan2Discriminator::forward(const Tensor& x) {
-  GANLITE_CHECK(x.dim() == 4 && x.shape()[1] == 3 && x.shape()[2] == resolution_ &&
+  GANLITE_CHECK(x.dim() == 4 && x.shape()[1] == img_channels_ && x.shape()[2] == resolution_ &&
                     x.shape()[3] == resolution_,
-                "StyleGan2Discriminator: expected images of shape (N, 3, ", resolution_, ", ",
-                resolution_, "), got ", x.shape_str());
+                "StyleGan2Discriminator: expected images of shape (N, ", img_channels_, ", ",
+                resolution_, ", ", resolution_, "), got ", x.shape_str());
   Tensor h = (*blocks_)((*from_rgb_)(x));
   h = (*final_conv_)(minibatch_stddev(h));
   return (*out_)((*fc_)(h.flatten(1)));

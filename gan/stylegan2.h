@@ -20,6 +20,7 @@ struct StyleGan2Options {
   int64_t resolution = 64;  // 32 or 64 for the registry; any power of two >= 8 works here
   int64_t z_dim = 512, w_dim = 512, n_mlp = 8;
   int64_t channel_base = 4096, channel_max = 512;
+  int64_t img_channels = 3;  // of G's output and D's input (1 for gray datasets)
   double mapping_lr_mul = 0.01;
   double truncation_psi = 1.0;  // 1 = no truncation; w_avg is tracked during training
 };
@@ -106,7 +107,7 @@ class StyledConv : public nn::Module {
 // previous resolution (the skip generator of Fig. 7b).
 class ToRgb : public nn::Module {
  public:
-  ToRgb(int64_t in, int64_t w_dim);
+  ToRgb(int64_t in, int64_t w_dim, int64_t img_channels = 3);
   Tensor forward(const Tensor& x, const Tensor& w, const Tensor& skip);  // skip may be undefined
   Tensor forward(const Tensor& x) override;                              // an error: needs w
   std::string type_name() const override { return "ToRgb"; }
@@ -118,7 +119,7 @@ class ToRgb : public nn::Module {
 // The 4x4 block has no conv0.
 class SynthesisBlock : public nn::Module {
  public:
-  SynthesisBlock(int64_t in, int64_t out, int64_t w_dim, bool first);
+  SynthesisBlock(int64_t in, int64_t out, int64_t w_dim, bool first, int64_t img_channels = 3);
   // (x, rgb) at half this resolution (rgb undefined for the first block) -> (x, rgb) at this one.
   std::pair<Tensor, Tensor> forward(const Tensor& x, const Tensor& rgb, const Tensor& w);
   Tensor forward(const Tensor& x) override;  // an error: needs w
@@ -181,7 +182,7 @@ class StyleGan2Discriminator : public nn::Module {
   std::shared_ptr<EqualConv2d> from_rgb_, final_conv_;
   std::shared_ptr<nn::Sequential> blocks_;
   std::shared_ptr<EqualLinear> fc_, out_;
-  int64_t resolution_;
+  int64_t resolution_, img_channels_;
 };
 
 }  // namespace ganlite::gan
