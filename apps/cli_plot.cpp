@@ -48,8 +48,8 @@ int cmd_plot(const std::vector<std::string>& args) {
     throw Error(
         "plot needs python3-matplotlib for /usr/bin/python3: apt-get install "
         "python3-matplotlib");
-  const std::string cmd = "/usr/bin/python3 " + sh_quote(script) + " " + sh_quote(metrics.string()) +
-                          " " + sh_quote(output) + " " +
+  const std::string cmd = "/usr/bin/python3 " + sh_quote(script) + " " +
+                          sh_quote(metrics.string()) + " " + sh_quote(output) + " " +
                           sh_quote(fs::path(run_dir).filename().string());
   const int rc = std::system(cmd.c_str());
   if (rc != 0)
