@@ -131,80 +131,10 @@ Tensor SlimSnganGenerator::forward(const Tensor& z) {
 
 // ---- discriminator
 
-namespace {
-
-class AvgPool2x2 : public nn::Module {
- public:
-  Tensor forward(const Tensor& x) override { return avg_pool2d(x, 2); }
-  std::string type_name() const override { return "AvgPool2d"; }
-  double macs(const Tensor&, const Tensor& out) const override {
-    return static_cast<double>(out.numel());
-  }
-};
-
-std::shared_ptr<nn::SNConv2d> sn_conv(int64_t in, int64_t out, int64_t k) {
-  return make_shared<nn::SNConv2d>(in, out, Pair{k, k}, Pair{1, 1}, Pair{k / 2, k / 2});
-}
-
-// ReLU -> c1 -> ReLU -> c2 [-> pool] plus [c_sc -> pool] (identity when neither the channels
-// change nor it downsamples): SnganDiscriminator's block2..block4.
-class DBlock : public nn::Module {
- public:
-  DBlock(int64_t in, int64_t out, bool down) {
-    c1_ = register_module("c1", sn_conv(in, out, 3));
-    c2_ = register_module("c2", sn_conv(out, out, 3));
-    if (in != out || down) c_sc_ = register_module("c_sc", sn_conv(in, out, 1));
-    if (down) pool_ = register_module("pool", make_shared<AvgPool2x2>());
-  }
-  Tensor forward(const Tensor& x) override {
-    Tensor h = (*c2_)(relu((*c1_)(relu(x))));
-    Tensor sc = c_sc_ ? (*c_sc_)(x) : x;
-    if (pool_) {
-      h = (*pool_)(h);
-      sc = (*pool_)(sc);
-    }
-    return h + sc;
-  }
-  std::string type_name() const override { return "DBlock"; }
-
- private:
-  std::shared_ptr<nn::SNConv2d> c1_, c2_, c_sc_;
-  std::shared_ptr<AvgPool2x2> pool_;
-};
-
-// block1: c1 -> ReLU -> c2 -> pool, plus pool -> c_sc (the input is an image: no ReLU first).
-class DBlockOptimized : public nn::Module {
- public:
-  DBlockOptimized(int64_t in, int64_t out) {
-    c1_ = register_module("c1", sn_conv(in, out, 3));
-    c2_ = register_module("c2", sn_conv(out, out, 3));
-    c_sc_ = register_module("c_sc", sn_conv(in, out, 1));
-    pool_ = register_module("pool", make_shared<AvgPool2x2>());
-  }
-  Tensor forward(const Tensor& x) override {
-    Tensor h = (*pool_)((*c2_)(relu((*c1_)(x))));
-    return h + (*c_sc_)((*pool_)(x));
-  }
-  std::string type_name() const override { return "DBlockOptimized"; }
-
- private:
-  std::shared_ptr<nn::SNConv2d> c1_, c2_, c_sc_;
-  std::shared_ptr<AvgPool2x2> pool_;
-};
-
-nn::ModulePtr make_dblock(int64_t j, int64_t input_nc, int64_t ndf) {
-  if (j == 1) return make_shared<DBlockOptimized>(input_nc, ndf);
-  return make_shared<DBlock>(ndf, ndf, j == 2);
-}
-
-constexpr int64_t kDBlocks = 4;
-
-}  // namespace
-
 SlimSnganDBranch::SlimSnganDBranch(int64_t first_block, int64_t input_nc, int64_t ndf,
                                    int64_t num_classes, bool with_head) {
-  for (int64_t j = first_block; j <= kDBlocks; ++j)
-    blocks.push_back(register_module("block" + std::to_string(j), make_dblock(j, input_nc, ndf)));
+  for (int64_t j = first_block; j <= kSnganDBlocks; ++j)
+    blocks.push_back(register_module("block" + std::to_string(j), sngan_dblock(j, input_nc, ndf)));
   if (with_head)
     head = register_module("head", make_shared<nn::ProjectionHead>(ndf, num_classes, true));
 }
@@ -218,13 +148,13 @@ Tensor SlimSnganDBranch::forward(const Tensor& x) {
 SlimSnganDiscriminator::SlimSnganDiscriminator(const SlimSnganDiscriminatorOptions& o) : o_(o) {
   GANLITE_CHECK(o.input_nc > 0 && o.ndf > 0 && o.num_classes > 0,
                 "SlimSnganDiscriminator: input_nc, ndf and num_classes must be positive");
-  GANLITE_CHECK(o.n_share >= -1 && o.n_share <= kDBlocks,
+  GANLITE_CHECK(o.n_share >= -1 && o.n_share <= kSnganDBlocks,
                 "SlimSnganDiscriminator: n_share must be in [-1, 4], got ", o.n_share);
   check_widths("SlimSnganDiscriminator", o.widths);
   const int64_t n_shared_blocks = std::max<int64_t>(o.n_share, 0);
   for (int64_t j = 1; j <= n_shared_blocks; ++j)
     shared_.push_back(
-        register_module("block" + std::to_string(j), make_dblock(j, o.input_nc, o.ndf)));
+        register_module("block" + std::to_string(j), sngan_dblock(j, o.input_nc, o.ndf)));
   if (o.n_share == -1)
     shared_head_ =
         register_module("head", make_shared<nn::ProjectionHead>(o.ndf, o.num_classes, true));

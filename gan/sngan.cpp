@@ -126,13 +126,18 @@ Tensor SnganGenerator::forward(const Tensor& z) {
   return tanh((*c5_)(relu((*b5_)(h))));
 }
 
+nn::ModulePtr sngan_dblock(int64_t j, int64_t input_nc, int64_t ndf) {
+  GANLITE_CHECK(j >= 1 && j <= kSnganDBlocks, "sngan_dblock: block ", j, " of 1..", kSnganDBlocks);
+  if (j == 1) return make_shared<DBlockOptimized>(input_nc, ndf);
+  return make_shared<DBlock>(ndf, ndf, j == 2);
+}
+
 SnganDiscriminator::SnganDiscriminator(const SnganDiscriminatorOptions& o) : o_(o) {
   GANLITE_CHECK(o.input_nc > 0 && o.ndf > 0 && o.num_classes > 0,
                 "SnganDiscriminator: input_nc, ndf and num_classes must be positive");
-  blocks_.push_back(register_module("block1", make_shared<DBlockOptimized>(o.input_nc, o.ndf)));
-  blocks_.push_back(register_module("block2", make_shared<DBlock>(o.ndf, o.ndf, true)));
-  blocks_.push_back(register_module("block3", make_shared<DBlock>(o.ndf, o.ndf, false)));
-  blocks_.push_back(register_module("block4", make_shared<DBlock>(o.ndf, o.ndf, false)));
+  for (int64_t j = 1; j <= kSnganDBlocks; ++j)
+    blocks_.push_back(
+        register_module("block" + std::to_string(j), sngan_dblock(j, o.input_nc, o.ndf)));
   head_ = register_module("head", make_shared<nn::ProjectionHead>(o.ndf, o.num_classes, true));
 }
 

@@ -50,6 +50,12 @@ class SnganGenerator : public nn::Module {
   std::shared_ptr<nn::Conv2d> c5_;
 };
 
+// Block j (1..4) of SnganDiscriminator: block1 the optimised first block (input_nc -> ndf, to
+// 16x16), block2 down to 8x8, block3 and block4 keep the size. SlimGAN's per-width branches are
+// built from the same blocks.
+constexpr int64_t kSnganDBlocks = 4;
+nn::ModulePtr sngan_dblock(int64_t j, int64_t input_nc, int64_t ndf);
+
 // x (N, input_nc, 32, 32) -> block1 (optimised: c1 -> ReLU -> c2 -> avgpool, shortcut avgpool ->
 // c_sc conv1x1) to 16x16 -> block2 (down) to 8x8 -> block3, block4 (same size, identity
 // shortcut) -> ReLU -> sum over H, W -> head ProjectionHead -> logit (N, 1). Every conv, the
