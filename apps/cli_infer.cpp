@@ -32,12 +32,6 @@ void print_infer_help() {
       "  --width W        run a slimmable generator at width multiplier W\n");
 }
 
-bool is_slimmable(nn::Module& net) {
-  for (auto& [name, m] : net.named_modules())
-    if (dynamic_cast<nn::Slimmable*>(m)) return true;
-  return false;
-}
-
 int cmd_infer(const std::vector<std::string>& args) {
   std::string ckpt_path, input, output, direction = "AtoB";
   int64_t num = 64, klass = -1, seed = 0;
@@ -88,7 +82,7 @@ int cmd_infer(const std::vector<std::string>& args) {
     throw UsageError("infer: --direction BtoA needs an unpaired (CycleGAN) checkpoint");
   nn::ModulePtr G = gan::load_network(c, direction == "BtoA" ? "G2" : "G");
   if (width > 0) {
-    if (!is_slimmable(*G))
+    if (!nn::is_slimmable(*G))
       throw UsageError("infer: --width needs a slimmable generator; " +
                        c.spec["model"]["G"]["name"].get<std::string>() + " is not");
     nn::set_width_mult(*G, width);

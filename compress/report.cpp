@@ -80,7 +80,6 @@ ordered_json generation_report(const gan::RunCheckpoint& c, const std::string& r
     r["params"] = p.params;
     r["macs_torchprofile"] = p.macs_torchprofile;
     r["macs_true"] = p.macs_true;
-    if (slim) nn::set_width_mult(*G, w);
     if (y1.defined()) nn::set_labels(*G, y1);
     r["latency_ms"] = gan::forward_latency_ms(*G, z1, o.latency_reps);
     gan::EvalOptions eo;

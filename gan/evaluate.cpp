@@ -30,10 +30,7 @@ Tensor forward_batches(nn::Module& net, const Tensor& x) {
 nn::ModulePtr network(const RunCheckpoint& c, const std::string& which, double width) {
   nn::ModulePtr net = load_network(c, which);
   if (width > 0) {
-    bool slimmable = false;
-    for (auto& [name, m] : net->named_modules())
-      slimmable |= dynamic_cast<nn::Slimmable*>(m) != nullptr;
-    if (!slimmable)
+    if (!nn::is_slimmable(*net))
       throw Error("width " + std::to_string(width) + " asked for, but " +
                   c.spec["model"]["G"]["name"].get<std::string>() + " is not slimmable");
     nn::set_width_mult(*net, width);

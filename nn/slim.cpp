@@ -41,6 +41,12 @@ void set_width_mult(Module& net, double mult) {
     if (auto* s = dynamic_cast<Slimmable*>(m)) s->set_width_mult(mult);
 }
 
+bool is_slimmable(Module& net) {
+  for (auto& [name, m] : net.named_modules())
+    if (dynamic_cast<Slimmable*>(m)) return true;
+  return false;
+}
+
 // ---- sliced weight layers
 
 void SlimLayer::init(Tensor w, Tensor b, int64_t in_dim, int64_t out_dim, bool spectral_norm) {

@@ -26,6 +26,8 @@ class Slimmable {
 
 // Switches every Slimmable module of net (net included) to mult.
 void set_width_mult(Module& net, double mult);
+// Whether net (or one of its modules) is Slimmable.
+bool is_slimmable(Module& net);
 
 // The shared part of the sliced weight layers: full weight (registered as "weight", or as
 // "weight_orig" with "weight_u"/"weight_v" under spectral norm), full bias, current widths.
