@@ -13,16 +13,20 @@ struct Generator {
   explicit Generator(uint64_t s = 0) : seed(s) {}
 };
 
-Tensor randn(const Shape& shape, Generator& gen, DType dtype = DType::f32);
+// On cuda the same counters give the same numbers (f32 bit for bit; f64 within an ulp of the
+// device's log/cos).
+Tensor randn(const Shape& shape, Generator& gen, DType dtype = DType::f32,
+             Device device = Device::cpu);
 Tensor rand(const Shape& shape, Generator& gen, DType dtype = DType::f32, double low = 0.0,
-            double high = 1.0);
+            double high = 1.0, Device device = Device::cpu);
 // The process-wide generator that layers use for initialisation and dropout; reseed it with
 // manual_seed for reproducible runs (not thread-safe: seed and build models on one thread).
 Generator& default_generator();
 void manual_seed(uint64_t seed);
 
 // Integers uniform in [low, high), as i64.
-Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen);
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen,
+               Device device = Device::cpu);
 // A random permutation of 0..n-1 (i64), for shuffling.
 Tensor randperm(int64_t n, Generator& gen);
 

@@ -9,8 +9,13 @@
 #include <sstream>
 
 #include "engine/autograd.h"
+#include "engine/backend.h"
 #include "engine/ops.h"
 #include "kernels/cpu/copy.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/copy.h"
+#include "kernels/cuda/device.h"
+#endif
 
 namespace ganlite {
 
@@ -44,10 +49,18 @@ int64_t wrap_dim(int64_t dim, int64_t rank, const char* op) {
 }
 
 std::shared_ptr<Storage> allocate_storage(size_t bytes, Device device) {
-  GANLITE_CHECK(device == Device::cpu, "allocate: CUDA storage needs the CUDA backend");
   auto s = std::make_shared<Storage>();
   s->bytes = bytes;
   s->device = device;
+  if (device == Device::cuda) {
+#if GANLITE_WITH_CUDA
+    s->data = cuda::alloc(bytes);
+    s->deleter = [](void* p) { cuda::release(p); };
+    return s;
+#else
+    detail::no_cuda_backend(__FILE__, __LINE__);
+#endif
+  }
   // 64-byte alignment for vector loads; aligned_alloc needs a multiple of the alignment.
   size_t padded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
   s->data = std::aligned_alloc(64, padded);
@@ -107,7 +120,7 @@ template int64_t* Tensor::data<int64_t>() const;
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
-  Tensor c = detach().to(dtype_of<T>()).contiguous();
+  Tensor c = detach().to(Device::cpu).to(dtype_of<T>()).contiguous();
   const T* p = c.data<T>();
   return std::vector<T>(p, p + c.numel());
 }
@@ -117,6 +130,7 @@ template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 
 double Tensor::item() const {
   GANLITE_CHECK(numel() == 1, "item: expected a one-element tensor, got shape ", shape_str());
+  if (device() != Device::cpu) return detach().to(Device::cpu).item();
   double v = 0;
   dispatch_all(dtype(), [&](auto t) {
     using T = decltype(t);
@@ -219,6 +233,25 @@ const char* Tensor::grad_fn_name() const {
 Tensor& Tensor::copy_(const Tensor& src) {
   GANLITE_CHECK(!(grad_enabled() && requires_grad()), "copy_: in-place write to a tensor that ",
                 "requires grad; wrap it in NoGradGuard");
+  if (src.device() != device()) {
+    // Across devices: stage a dense copy of src (its own dtype and shape) on this device.
+    Tensor dense = src.detach().contiguous();
+    Tensor staged = empty(dense.shape(), dense.dtype(), device());
+    size_t bytes = static_cast<size_t>(dense.numel()) * dtype_size(dense.dtype());
+#if GANLITE_WITH_CUDA
+    void* dst = static_cast<char*>(staged.impl()->storage->data);
+    const void* from = static_cast<const char*>(dense.impl()->storage->data) +
+                       dense.offset() * static_cast<int64_t>(dtype_size(dense.dtype()));
+    if (device() == Device::cuda)
+      cuda::copy_to_device(dst, from, bytes);
+    else
+      cuda::copy_to_host(dst, from, bytes);
+#else
+    (void)bytes;
+    detail::no_cuda_backend(__FILE__, __LINE__);
+#endif
+    return copy_(staged);
+  }
   Tensor s = src.expand(shape());
   cpu::Layout<2> l;
   l.ndim = static_cast<int>(dim());
@@ -232,52 +265,59 @@ Tensor& Tensor::copy_(const Tensor& src) {
     using D = decltype(td);
     dispatch_all(s.dtype(), [&](auto ts) {
       using S = decltype(ts);
-      cpu::copy_strided<D, S>(data<D>(), s.data<S>(), l);
+      GANLITE_KERNEL(device(), copy_strided<D, S>(data<D>(), s.data<S>(), l));
     });
   });
   return *this;
 }
 
 Tensor& Tensor::fill_(double value) {
-  return copy_(scalar(value, dtype()));
+  return copy_(scalar(value, dtype(), device()));
 }
 
 // ---- factories
 
-Tensor empty(const Shape& shape, DType dtype) {
+Tensor empty(const Shape& shape, DType dtype, Device device) {
   for (int64_t d : shape)
     GANLITE_CHECK(d >= 0, "empty: negative dimension in shape ", shape_str(shape));
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = allocate_storage(shape_numel(shape) * dtype_size(dtype), Device::cpu);
+  impl->storage = allocate_storage(shape_numel(shape) * dtype_size(dtype), device);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
   return Tensor(impl);
 }
 
-Tensor full(const Shape& shape, double value, DType dtype) {
-  Tensor t = empty(shape, dtype);
+Tensor full(const Shape& shape, double value, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
   dispatch_all(dtype, [&](auto tag) {
     using T = decltype(tag);
-    std::fill_n(t.data<T>(), t.numel(), static_cast<T>(value));
+    if (device == Device::cpu)
+      std::fill_n(t.data<T>(), t.numel(), static_cast<T>(value));
+    else
+#if GANLITE_WITH_CUDA
+      cuda::fill<T>(t.data<T>(), t.numel(), value);
+#else
+      detail::no_cuda_backend(__FILE__, __LINE__);
+#endif
   });
   return t;
 }
 
-Tensor zeros(const Shape& shape, DType dtype) {
-  return full(shape, 0.0, dtype);
+Tensor zeros(const Shape& shape, DType dtype, Device device) {
+  return full(shape, 0.0, dtype, device);
 }
-Tensor ones(const Shape& shape, DType dtype) {
-  return full(shape, 1.0, dtype);
+Tensor ones(const Shape& shape, DType dtype, Device device) {
+  return full(shape, 1.0, dtype, device);
 }
-Tensor scalar(double value, DType dtype) {
-  return full({}, value, dtype);
+Tensor scalar(double value, DType dtype, Device device) {
+  return full({}, value, dtype, device);
 }
 Tensor empty_like(const Tensor& x) {
-  return empty(x.shape(), x.dtype());
+  return empty(x.shape(), x.dtype(), x.device());
 }
 Tensor zeros_like(const Tensor& x) {
-  return zeros(x.shape(), x.dtype());
+  return zeros(x.shape(), x.dtype(), x.device());
 }
 
 Tensor arange(double start, double end, double step, DType dtype) {

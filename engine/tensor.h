@@ -70,6 +70,11 @@ class Tensor {
   Tensor contiguous() const;
   Tensor clone() const;
   Tensor to(DType dtype) const;
+  // A copy on `device` (the tensor itself when already there); differentiable, the gradient
+  // goes back to this tensor's device.
+  Tensor to(Device device) const;
+  Tensor cuda() const { return to(Device::cuda); }
+  Tensor cpu() const { return to(Device::cpu); }
 
   // Autograd.
   bool requires_grad() const;
@@ -109,12 +114,13 @@ Shape contiguous_strides(const Shape& shape);
 // Normalises a possibly negative dim against rank; `op` names the caller in the error.
 int64_t wrap_dim(int64_t dim, int64_t rank, const char* op);
 
-// Factories. Tensors are created on the CPU; the CUDA backend adds device transfers.
-Tensor empty(const Shape& shape, DType dtype = DType::f32);
-Tensor zeros(const Shape& shape, DType dtype = DType::f32);
-Tensor ones(const Shape& shape, DType dtype = DType::f32);
-Tensor full(const Shape& shape, double value, DType dtype = DType::f32);
-Tensor scalar(double value, DType dtype = DType::f32);  // 0-dim
+// Factories; `device` cuda needs the CUDA backend (cuda_available() in engine/backend.h).
+Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
+Tensor zeros(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
+Tensor ones(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu);
+Tensor full(const Shape& shape, double value, DType dtype = DType::f32,
+            Device device = Device::cpu);
+Tensor scalar(double value, DType dtype = DType::f32, Device device = Device::cpu);  // 0-dim
 Tensor arange(double start, double end, double step = 1.0, DType dtype = DType::f32);
 Tensor empty_like(const Tensor& x);  // contiguous, same dtype and device
 Tensor zeros_like(const Tensor& x);

@@ -14,7 +14,7 @@ std::vector<OpCase>& op_cases() {
   return cases;
 }
 
-CaseInputs make_inputs(const OpCase& c, DType dtype) {
+CaseInputs make_inputs(const OpCase& c, DType dtype, Device device) {
   Generator gen(std::hash<std::string>{}(c.name));
   CaseInputs in;
   for (const InputSpec& s : c.inputs) {
@@ -22,7 +22,7 @@ CaseInputs make_inputs(const OpCase& c, DType dtype) {
     int64_t r = static_cast<int64_t>(base.size());
     if (s.view == View::transposed && r >= 2) std::swap(base[r - 1], base[r - 2]);
     if (s.view == View::sliced && r >= 1) base[r - 1] += 3;
-    Tensor leaf = rand(base, gen, dtype, s.lo, s.hi);
+    Tensor leaf = rand(base, gen, dtype, s.lo, s.hi, device);
     leaf.requires_grad_(true);
     Tensor v = leaf;
     if (s.view == View::transposed && r >= 2) v = leaf.transpose(r - 1, r - 2);

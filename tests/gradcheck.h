@@ -20,6 +20,7 @@ GradcheckResult gradcheck(const OpCase& c);
 struct CaseInputs {
   std::vector<Tensor> leaves, views;
 };
-CaseInputs make_inputs(const OpCase& c, DType dtype);
+// On cuda the draws are the same numbers as on the CPU (same generator counters).
+CaseInputs make_inputs(const OpCase& c, DType dtype, Device device = Device::cpu);
 
 }  // namespace ganlite::test

@@ -4,6 +4,9 @@
 
 #include "engine/ops/common.h"
 #include "kernels/cpu/elementwise.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/elementwise.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -13,14 +16,14 @@ Tensor binary_forward(const char* op, cpu::BinaryOp kind, const Tensor& a, const
   check_float(op, b, "rhs");
   check_same(op, a, b, "lhs", "rhs");
   Shape shape = broadcast_shapes(op, a.shape(), b.shape());
-  Tensor out = empty(shape, a.dtype());
+  Tensor out = empty(shape, a.dtype(), a.device());
   auto l = make_layout<3>(op, shape);
   for (int d = 0; d < l.ndim; ++d) l.stride[0][d] = out.strides()[d];
   broadcast_strides(a, shape, l.stride[1]);
   broadcast_strides(b, shape, l.stride[2]);
   dispatch_float(a.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    cpu::binary<T>(kind, out.data<T>(), a.data<T>(), b.data<T>(), l);
+    GANLITE_KERNEL(a.device(), binary<T>(kind, out.data<T>(), a.data<T>(), b.data<T>(), l));
   });
   return out;
 }
@@ -94,28 +97,28 @@ Tensor operator-(const Tensor& x) {
   return neg(x);
 }
 Tensor operator+(const Tensor& a, double b) {
-  return add(a, scalar(b, a.dtype()));
+  return add(a, scalar(b, a.dtype(), a.device()));
 }
 Tensor operator-(const Tensor& a, double b) {
-  return sub(a, scalar(b, a.dtype()));
+  return sub(a, scalar(b, a.dtype(), a.device()));
 }
 Tensor operator*(const Tensor& a, double b) {
-  return mul(a, scalar(b, a.dtype()));
+  return mul(a, scalar(b, a.dtype(), a.device()));
 }
 Tensor operator/(const Tensor& a, double b) {
-  return div(a, scalar(b, a.dtype()));
+  return div(a, scalar(b, a.dtype(), a.device()));
 }
 Tensor operator+(double a, const Tensor& b) {
-  return add(scalar(a, b.dtype()), b);
+  return add(scalar(a, b.dtype(), b.device()), b);
 }
 Tensor operator-(double a, const Tensor& b) {
-  return sub(scalar(a, b.dtype()), b);
+  return sub(scalar(a, b.dtype(), b.device()), b);
 }
 Tensor operator*(double a, const Tensor& b) {
-  return mul(scalar(a, b.dtype()), b);
+  return mul(scalar(a, b.dtype(), b.device()), b);
 }
 Tensor operator/(double a, const Tensor& b) {
-  return div(scalar(a, b.dtype()), b);
+  return div(scalar(a, b.dtype(), b.device()), b);
 }
 
 }  // namespace ganlite

@@ -7,8 +7,6 @@ void check_float(const char* op, const Tensor& x, const char* what) {
   GANLITE_CHECK(x.defined(), op, ": ", what, " is undefined");
   GANLITE_CHECK(is_float(x.dtype()), op, ": ", what, " of shape ", x.shape_str(),
                 " must be f32 or f64, got ", dtype_name(x.dtype()));
-  GANLITE_CHECK(x.device() == Device::cpu, op, ": ", what, " is on ", device_name(x.device()),
-                "; this op has no CUDA kernel yet");
 }
 
 void check_same(const char* op, const Tensor& a, const Tensor& b, const char* what_a,

@@ -4,12 +4,13 @@
 #include <string>
 
 #include "engine/autograd.h"
+#include "engine/backend.h"
 #include "engine/ops.h"
 #include "kernels/cpu/strided.h"
 
 namespace ganlite {
 
-// x must be defined, floating, on the CPU until the CUDA backend lands.
+// x must be defined and floating (f32 or f64).
 void check_float(const char* op, const Tensor& x, const char* what = "input");
 // b must have a's dtype and device.
 void check_same(const char* op, const Tensor& a, const Tensor& b, const char* what_a = "input",

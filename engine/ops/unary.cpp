@@ -2,6 +2,9 @@
 // whichever the derivative is cheaper in (tanh and sigmoid from y, relu from x).
 #include "engine/ops/common.h"
 #include "kernels/cpu/elementwise.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/elementwise.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -13,7 +16,7 @@ Tensor unary_op(OpId id, cpu::UnaryOp kind, const Tensor& x0, cpu::UnaryParams p
   Tensor y = empty_like(x);
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    cpu::unary<T>(kind, p, y.data<T>(), x.data<T>(), x.numel());
+    GANLITE_KERNEL(x.device(), unary<T>(kind, p, y.data<T>(), x.data<T>(), x.numel()));
   });
   Tensor xd = x.detach(), yd = y.detach();
   record(id, y, {x0}, [kind, p, xd, yd](const Tensor& g0) {
@@ -21,8 +24,8 @@ Tensor unary_op(OpId id, cpu::UnaryOp kind, const Tensor& x0, cpu::UnaryParams p
     Tensor gx = empty_like(g);
     dispatch_float(g.dtype(), "unary backward", [&](auto t) {
       using T = decltype(t);
-      cpu::unary_backward<T>(kind, p, gx.data<T>(), g.data<T>(), xd.data<T>(), yd.data<T>(),
-                             g.numel());
+      GANLITE_KERNEL(g.device(), unary_backward<T>(kind, p, gx.data<T>(), g.data<T>(), xd.data<T>(),
+                                                   yd.data<T>(), g.numel()));
     });
     return std::vector<Tensor>{gx};
   });

@@ -29,8 +29,8 @@ Tensor reshaping_view(const Tensor& x, Shape shape, Shape strides) {
   return y;
 }
 
-Tensor copy_as(const Tensor& x, DType dtype) {
-  Tensor y = empty(x.shape(), dtype);
+Tensor copy_as(const Tensor& x, DType dtype, Device device) {
+  Tensor y = empty(x.shape(), dtype, device);
   y.copy_(x.detach());
   return y;
 }
@@ -162,7 +162,7 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
 }
 
 Tensor Tensor::clone() const {
-  Tensor y = copy_as(*this, dtype());
+  Tensor y = copy_as(*this, dtype(), device());
   record(OpId::contiguous, y, {*this}, [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
   return y;
 }
@@ -173,9 +173,21 @@ Tensor Tensor::contiguous() const {
 
 Tensor Tensor::to(DType t) const {
   if (t == dtype()) return *this;
-  Tensor y = copy_as(*this, t);
+  Tensor y = copy_as(*this, t, device());
   DType from = dtype();
   if (is_float(t) && is_float(from))
+    record(OpId::cast, y, {*this},
+           [from](const Tensor& g) -> std::vector<Tensor> { return {g.to(from)}; });
+  return y;
+}
+
+// A device move is a cast of where the data lives: recorded as `cast`, its backward moves the
+// gradient back.
+Tensor Tensor::to(Device d) const {
+  if (d == device()) return *this;
+  Tensor y = copy_as(*this, dtype(), d);
+  Device from = device();
+  if (is_float(dtype()))
     record(OpId::cast, y, {*this},
            [from](const Tensor& g) -> std::vector<Tensor> { return {g.to(from)}; });
   return y;

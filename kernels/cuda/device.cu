@@ -1,6 +1,6 @@
-// CUDA device query and the launch-checked smoke kernel (see device.h).
-#include "kernels/cuda/check.h"
+// Device query, the stream, host/device copies and the launch-checked smoke kernel.
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/stream.cuh"
 
 namespace ganlite::cuda {
 namespace {
@@ -30,20 +30,49 @@ DeviceInfo device_info(int device) {
   return {p.name, p.major, p.minor, p.multiProcessorCount, p.totalGlobalMem};
 }
 
+cudaStream_t stream() {
+  // Non-blocking: the legacy default stream would serialise with every other stream.
+  static cudaStream_t s = [] {
+    cudaStream_t st = nullptr;
+    GANLITE_CUDA_CHECK(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+    return st;
+  }();
+  return s;
+}
+
+void synchronize() {
+  GANLITE_CUDA_CHECK(cudaStreamSynchronize(stream()));
+}
+
+void copy_to_device(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  GANLITE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));
+  // The source is pageable host memory the caller may free or reuse as soon as we return.
+  synchronize();
+}
+
+void copy_to_host(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  GANLITE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream()));
+  synchronize();
+}
+
+void copy_device(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  GANLITE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream()));
+}
+
 void saxpy_roundtrip(float a, const float* x, float* y, int64_t n) {
-  float *dx = nullptr, *dy = nullptr;
   size_t bytes = static_cast<size_t>(n) * sizeof(float);
-  GANLITE_CUDA_CHECK(cudaMalloc(&dx, bytes));
-  GANLITE_CUDA_CHECK(cudaMalloc(&dy, bytes));
-  GANLITE_CUDA_CHECK(cudaMemcpy(dx, x, bytes, cudaMemcpyHostToDevice));
-  GANLITE_CUDA_CHECK(cudaMemcpy(dy, y, bytes, cudaMemcpyHostToDevice));
-  int threads = 256;
-  int64_t blocks = (n + threads - 1) / threads;
-  saxpy_kernel<<<static_cast<unsigned>(blocks), threads>>>(a, dx, dy, n);
+  auto* dx = static_cast<float*>(alloc(bytes));
+  auto* dy = static_cast<float*>(alloc(bytes));
+  copy_to_device(dx, x, bytes);
+  copy_to_device(dy, y, bytes);
+  saxpy_kernel<<<grid_for(n), kThreads, 0, stream()>>>(a, dx, dy, n);
   GANLITE_LAUNCH_CHECK();
-  GANLITE_CUDA_CHECK(cudaMemcpy(y, dy, bytes, cudaMemcpyDeviceToHost));
-  GANLITE_CUDA_CHECK(cudaFree(dx));
-  GANLITE_CUDA_CHECK(cudaFree(dy));
+  copy_to_host(y, dy, bytes);
+  release(dx);
+  release(dy);
 }
 
 }  // namespace ganlite::cuda

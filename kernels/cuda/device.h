@@ -1,6 +1,7 @@
-// CUDA device discovery and a launch-checked smoke kernel. The op kernels arrive with the CUDA
-// backend; this is the part every later file relies on: device query and error checking.
+// The CUDA device layer seen from plain C++ (no CUDA types here, so the engine can include it):
+// device query, the one stream every kernel runs on, the caching allocator and copies.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -17,6 +18,29 @@ struct DeviceInfo {
 // reason in *why.
 int device_count(std::string* why = nullptr);
 DeviceInfo device_info(int device);
+
+// Waits for all work queued on the stream; rethrows an asynchronous kernel fault with file:line.
+void synchronize();
+
+// Caching allocator: blocks are rounded to a size class and kept on free lists when released, so
+// a training step after the first one calls cudaMalloc no more. Work runs on one stream, so a
+// released block can be reused at once (stream order serialises the old and new user).
+void* alloc(size_t bytes);
+void release(void* p);
+struct MemoryStats {
+  size_t in_use = 0;    // bytes handed out (rounded sizes)
+  size_t peak = 0;      // high-water mark of in_use
+  size_t cached = 0;    // bytes held on free lists
+  int64_t mallocs = 0;  // cudaMalloc calls so far
+};
+MemoryStats memory_stats();
+void reset_peak();
+void empty_cache();  // returns the free lists to the driver
+
+// Copies between host and device memory (synchronous with respect to the host).
+void copy_to_device(void* dst, const void* src, size_t bytes);
+void copy_to_host(void* dst, const void* src, size_t bytes);
+void copy_device(void* dst, const void* src, size_t bytes);
 
 // y[i] = a * x[i] + y[i] on the device, copying in and out; checks the launch and the result.
 void saxpy_roundtrip(float a, const float* x, float* y, int64_t n);

@@ -1,0 +1,108 @@
+// Caching allocator (see device.h). Size classes: multiples of 512 B up to 1 MiB, then steps of
+// 1/8 of the power of two below (at most 12.5 % waste), so repeated shapes hit exact free lists.
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/stream.cuh"
+
+namespace ganlite::cuda {
+namespace {
+
+size_t size_class(size_t bytes) {
+  if (bytes <= (1u << 20)) return (std::max<size_t>(bytes, 1) + 511) / 512 * 512;
+  size_t top = size_t(1) << (63 - __builtin_clzll(bytes));
+  size_t step = top / 8;
+  return (bytes + step - 1) / step * step;
+}
+
+struct Pool {
+  std::mutex mu;
+  std::map<size_t, std::vector<void*>> free;  // size class -> cached blocks
+  std::unordered_map<void*, size_t> live;     // block -> size class
+  MemoryStats stats;
+
+  void drop_cache() {
+    for (auto& [size, blocks] : free)
+      for (void* p : blocks) GANLITE_CUDA_CHECK(cudaFree(p));
+    free.clear();
+    stats.cached = 0;
+  }
+};
+
+Pool& pool() {
+  static Pool* p = new Pool;  // leaked on purpose: blocks may be released during static teardown
+  return *p;
+}
+
+}  // namespace
+
+void* alloc(size_t bytes) {
+  Pool& pl = pool();
+  size_t sz = size_class(bytes);
+  std::lock_guard<std::mutex> lock(pl.mu);
+  void* p = nullptr;
+  auto it = pl.free.find(sz);
+  if (it != pl.free.end() && !it->second.empty()) {
+    p = it->second.back();
+    it->second.pop_back();
+    pl.stats.cached -= sz;
+  } else {
+    cudaError_t err = cudaMalloc(&p, sz);
+    if (err == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      GANLITE_CUDA_CHECK(cudaStreamSynchronize(stream()));
+      pl.drop_cache();
+      err = cudaMalloc(&p, sz);
+    }
+    if (err != cudaSuccess) {
+      cudaGetLastError();
+      GANLITE_FAIL("cuda alloc: cudaMalloc of ", sz, " bytes failed (", cudaGetErrorString(err),
+                   "); in use ", pl.stats.in_use, " bytes, peak ", pl.stats.peak);
+    }
+    ++pl.stats.mallocs;
+  }
+  // GANLITE_CUDA_POISON=1 (the CUDA tests set it): every block starts as all-ones bits, NaN in
+  // floats, so an output element a kernel forgot to write cannot pass for a right value.
+  static const bool poison = std::getenv("GANLITE_CUDA_POISON") != nullptr;
+  if (poison) GANLITE_CUDA_CHECK(cudaMemsetAsync(p, 0xFF, sz, stream()));
+  pl.live[p] = sz;
+  pl.stats.in_use += sz;
+  pl.stats.peak = std::max(pl.stats.peak, pl.stats.in_use);
+  return p;
+}
+
+void release(void* p) {
+  if (!p) return;
+  Pool& pl = pool();
+  std::lock_guard<std::mutex> lock(pl.mu);
+  auto it = pl.live.find(p);
+  if (it == pl.live.end()) return;  // not ours: never happens through Storage
+  size_t sz = it->second;
+  pl.live.erase(it);
+  pl.stats.in_use -= sz;
+  pl.stats.cached += sz;
+  pl.free[sz].push_back(p);
+}
+
+MemoryStats memory_stats() {
+  std::lock_guard<std::mutex> lock(pool().mu);
+  return pool().stats;
+}
+
+void reset_peak() {
+  std::lock_guard<std::mutex> lock(pool().mu);
+  pool().stats.peak = pool().stats.in_use;
+}
+
+void empty_cache() {
+  Pool& pl = pool();
+  std::lock_guard<std::mutex> lock(pl.mu);
+  GANLITE_CUDA_CHECK(cudaStreamSynchronize(stream()));
+  pl.drop_cache();
+}
+
+}  // namespace ganlite::cuda
