@@ -72,7 +72,7 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     if (!g.defined()) {
       GANLITE_CHECK(y.numel() == 1, caller, ": a gradient must be given for output ", i,
                     " of shape ", y.shape_str(), " (implicit only for one-element outputs)");
-      g = ones(y.shape(), y.dtype());
+      g = ones(y.shape(), y.dtype(), y.device());
     }
     GANLITE_CHECK(g.shape() == y.shape(), caller, ": gradient of shape ", g.shape_str(),
                   " given for output of shape ", y.shape_str());

@@ -99,7 +99,7 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t length) const {
   Tensor y = make_view(*this, s, strides(), offset() + start * strides()[d]);
   Shape in = shape();
   record(OpId::slice, y, {*this}, [in, d, start, length](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gx = zeros(in, g.dtype());
+    Tensor gx = zeros(in, g.dtype(), g.device());
     gx.slice(d, start, length).copy_(g);
     return {gx};
   });
