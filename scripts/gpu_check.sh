@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # GPU verification on a lent GPU machine that reaches no package registry:
-#   scripts/gpu_check.sh OUTDIR [--no-bench] [--cpu-suite]
+#   scripts/gpu_check.sh OUTDIR [--no-bench] [--no-anchors] [--cpu-suite]
 # Unpacks debs/ (fetched beforehand by scripts/fetch_debs.sh) with `dpkg -x` into a prefix folder
 # (never into /), builds into build-gpu/, runs every CUDA test binary (bin/test_cuda*) plainly and
 # under compute-sanitizer (memcheck; racecheck and synccheck on test_cuda), then the benchmarks
 # (PyTorch/cuDNN anchors, bench_kernels when built). Logs and CSVs go to OUTDIR; the summary is
-# printed last. Exit status: the number of failed steps.
+# printed last. Exit status: the number of failed steps. The device tool returns at most 8 files,
+# so a run there writes OUTDIR outside $OUT and tars it: gpu_check.sh /tmp/gc; tar czf $OUT/gc.tgz -C /tmp gc
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${1:?usage: scripts/gpu_check.sh OUTDIR [--no-bench] [--cpu-suite]}
+OUT=${1:?usage: scripts/gpu_check.sh OUTDIR [--no-bench] [--no-anchors] [--cpu-suite]}
 shift
-BENCH=1 CPU_SUITE=0
+BENCH=1 ANCHORS=1 CPU_SUITE=0
 for a in "$@"; do
   case $a in
     --no-bench) BENCH=0 ;;
+    --no-anchors) ANCHORS=0 ;;
     --cpu-suite) CPU_SUITE=1 ;;
     *) echo "unknown option $a" >&2; exit 2 ;;
   esac
@@ -75,7 +77,12 @@ if [ $CPU_SUITE = 1 ]; then
   step "ctest (whole suite)" ctest.log ctest --test-dir $BUILD -j "$(nproc)" --output-on-failure
 fi
 if [ $BENCH = 1 ]; then
-  step "torch anchors" torch_anchors.log python3 benchmarks/torch_anchors.py --csv "$OUT/torch_anchors.csv"
+  if [ $ANCHORS = 1 ]; then
+    step "torch anchors" torch_anchors.log python3 benchmarks/torch_anchors.py --csv "$OUT/torch_anchors.csv"
+  fi
+  if [ -x $BUILD/bin/bench_cuda_ops ]; then
+    step bench_cuda_ops bench_cuda_ops.log $BUILD/bin/bench_cuda_ops --csv "$OUT/bench_cuda_ops.csv"
+  fi
   if [ -x $BUILD/bin/bench_kernels ]; then
     step bench_kernels bench_kernels.log $BUILD/bin/bench_kernels --csv "$OUT/bench_kernels.csv"
   fi

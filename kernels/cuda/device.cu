@@ -44,6 +44,32 @@ void synchronize() {
   GANLITE_CUDA_CHECK(cudaStreamSynchronize(stream()));
 }
 
+EventTimer::EventTimer() {
+  cudaEvent_t a, b;
+  GANLITE_CUDA_CHECK(cudaEventCreate(&a));
+  GANLITE_CUDA_CHECK(cudaEventCreate(&b));
+  begin_ = a;
+  end_ = b;
+}
+
+EventTimer::~EventTimer() {
+  cudaEventDestroy(static_cast<cudaEvent_t>(begin_));
+  cudaEventDestroy(static_cast<cudaEvent_t>(end_));
+}
+
+void EventTimer::start() {
+  GANLITE_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(begin_), stream()));
+}
+
+float EventTimer::stop_ms() {
+  auto b = static_cast<cudaEvent_t>(begin_), e = static_cast<cudaEvent_t>(end_);
+  GANLITE_CUDA_CHECK(cudaEventRecord(e, stream()));
+  GANLITE_CUDA_CHECK(cudaEventSynchronize(e));
+  float ms = 0;
+  GANLITE_CUDA_CHECK(cudaEventElapsedTime(&ms, b, e));
+  return ms;
+}
+
 void copy_to_device(void* dst, const void* src, size_t bytes) {
   if (bytes == 0) return;
   GANLITE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream()));

@@ -22,6 +22,21 @@ DeviceInfo device_info(int device);
 // Waits for all work queued on the stream; rethrows an asynchronous kernel fault with file:line.
 void synchronize();
 
+// Device time between start() and stop() on the stream, from two CUDA events.
+class EventTimer {
+ public:
+  EventTimer();
+  ~EventTimer();
+  EventTimer(const EventTimer&) = delete;
+  EventTimer& operator=(const EventTimer&) = delete;
+  void start();
+  float stop_ms();  // records the end event, waits for it, returns the elapsed milliseconds
+
+ private:
+  void* begin_ = nullptr;  // cudaEvent_t, kept opaque so this header stays plain C++
+  void* end_ = nullptr;
+};
+
 // Caching allocator: blocks are rounded to a size class and kept on free lists when released, so
 // a training step after the first one calls cudaMalloc no more. Work runs on one stream, so a
 // released block can be reused at once (stream order serialises the old and new user).
