@@ -1,10 +1,14 @@
 // Convolution ops: conv2d, conv_transpose2d and unfold, with PyTorch's semantics, on the im2col +
 // GEMM kernels of kernels/cpu/conv.h. The transposed convolution is the input gradient (dgrad) of
 // a convolution, never zero insertion, so the two ops are each other's backward: d conv2d/dx is
-// conv_transpose2d of the gradient and d conv_transpose2d/dx is conv2d of the gradient.
+// conv_transpose2d of the gradient and d conv_transpose2d/dx is conv2d of the gradient. On cuda
+// tensors the same kernel calls go to kernels/cuda/conv.h.
 #include "kernels/cpu/conv.h"
 
 #include "engine/ops/common.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/conv.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -52,21 +56,21 @@ void check_bias(const char* op, const Tensor& x, const Tensor& b, int64_t channe
 
 // dw of the convolution `cs` from its input x and output gradient dy (both contiguous).
 Tensor weight_grad(const cpu::ConvShape& cs, const Tensor& x, const Tensor& dy, const Shape& w) {
-  Tensor dw = empty(w, x.dtype());
+  Tensor dw = empty(w, x.dtype(), x.device());
   dispatch_float(x.dtype(), "conv weight grad", [&](auto t) {
     using T = decltype(t);
-    cpu::conv_wgrad<T>(cs, x.data<T>(), dy.data<T>(), dw.data<T>());
+    GANLITE_KERNEL(x.device(), conv_wgrad<T>(cs, x.data<T>(), dy.data<T>(), dw.data<T>()));
   });
   return dw;
 }
 
 // Sum of g (N, C, H, W) over all dims but the channels.
 Tensor bias_grad(const Tensor& g) {
-  Tensor db = empty({g.shape()[1]}, g.dtype());
+  Tensor db = empty({g.shape()[1]}, g.dtype(), g.device());
   dispatch_float(g.dtype(), "conv bias grad", [&](auto t) {
     using T = decltype(t);
-    cpu::channel_sum<T>(g.data<T>(), g.shape()[0], g.shape()[1], g.shape()[2] * g.shape()[3],
-                        db.data<T>());
+    GANLITE_KERNEL(g.device(), channel_sum<T>(g.data<T>(), g.shape()[0], g.shape()[1],
+                                              g.shape()[2] * g.shape()[3], db.data<T>()));
   });
   return db;
 }
@@ -107,11 +111,11 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair stride, Pa
   cpu::ConvShape cs = conv_shape(xs, ws, p, q, stride, padding, dilation, groups);
   Tensor xc = x.detach().contiguous(), wc = w.detach().contiguous();
   Tensor bc = b.defined() ? b.detach().contiguous() : Tensor();
-  Tensor y = empty({xs[0], ws[0], p, q}, x.dtype());
+  Tensor y = empty({xs[0], ws[0], p, q}, x.dtype(), x.device());
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    cpu::conv_fprop<T>(cs, xc.data<T>(), wc.data<T>(), bc.defined() ? bc.data<T>() : nullptr,
-                       y.data<T>());
+    GANLITE_KERNEL(x.device(), conv_fprop<T>(cs, xc.data<T>(), wc.data<T>(),
+                                             bc.defined() ? bc.data<T>() : nullptr, y.data<T>()));
   });
 
   bool gx = x.requires_grad(), gw = w.requires_grad(), gb = b.defined() && b.requires_grad();
@@ -158,13 +162,13 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair 
   Shape ys = {xs[0], c_out, h, wd};
   cpu::ConvShape cs = conv_shape(ys, ws, xs[2], xs[3], stride, padding, dilation, groups);
   Tensor xc = x.detach().contiguous(), wc = w.detach().contiguous();
-  Tensor y = empty(ys, x.dtype());
+  Tensor y = empty(ys, x.dtype(), x.device());
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    cpu::conv_dgrad<T>(cs, xc.data<T>(), wc.data<T>(), y.data<T>());
+    GANLITE_KERNEL(x.device(), conv_dgrad<T>(cs, xc.data<T>(), wc.data<T>(), y.data<T>()));
     if (b.defined())
-      cpu::add_channel_bias<T>(y.data<T>(), b.detach().contiguous().data<T>(), ys[0], c_out,
-                               h * wd);
+      GANLITE_KERNEL(x.device(), add_channel_bias<T>(y.data<T>(), b.detach().contiguous().data<T>(),
+                                                     ys[0], c_out, h * wd));
   });
 
   bool gx = x.requires_grad(), gw = w.requires_grad(), gb = b.defined() && b.requires_grad();
@@ -202,23 +206,23 @@ Tensor unfold(const Tensor& x, Pair kernel, Pair dilation, Pair padding, Pair st
   cpu::ConvShape cs =
       conv_shape(xs, {rows, xs[1], kernel[0], kernel[1]}, p, q, stride, padding, dilation, 1);
   Tensor xc = x.detach().contiguous();
-  Tensor y = empty({xs[0], rows, p * q}, x.dtype());
+  Tensor y = empty({xs[0], rows, p * q}, x.dtype(), x.device());
   // Each image's block is im2col of that image alone: (C*kh*kw, P*Q).
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
     for (int64_t n = 0; n < xs[0]; ++n)
-      cpu::im2col<T>(cs, xc.data<T>() + n * xs[1] * hw, 1, 0, xs[1],
-                     y.data<T>() + n * rows * p * q);
+      GANLITE_KERNEL(x.device(), im2col<T>(cs, xc.data<T>() + n * xs[1] * hw, 1, 0, xs[1],
+                                           y.data<T>() + n * rows * p * q));
   });
 
   record(OpId::unfold, y, {x}, [cs, xs, rows, hw](const Tensor& g) {
     Tensor gc = g.contiguous();
-    Tensor dx = zeros(xs, g.dtype());
+    Tensor dx = zeros(xs, g.dtype(), g.device());
     dispatch_float(g.dtype(), "unfold backward", [&](auto t) {
       using T = decltype(t);
       for (int64_t n = 0; n < xs[0]; ++n)
-        cpu::col2im<T>(cs, gc.data<T>() + n * rows * cs.p * cs.q, 1, 0, xs[1],
-                       dx.data<T>() + n * xs[1] * hw);
+        GANLITE_KERNEL(g.device(), col2im<T>(cs, gc.data<T>() + n * rows * cs.p * cs.q, 1, 0, xs[1],
+                                             dx.data<T>() + n * xs[1] * hw));
     });
     return std::vector<Tensor>{dx};
   });

@@ -1,7 +1,10 @@
-// Matrix products on OpenBLAS. Transposed views are passed to BLAS as transpose flags, so the
-// backward products (g @ b^T, a^T @ g) copy nothing.
+// Matrix products on OpenBLAS or cuBLAS. Transposed views are passed to BLAS as transpose flags, so
+// the backward products (g @ b^T, a^T @ g) copy nothing.
 #include "engine/ops/common.h"
 #include "kernels/cpu/gemm.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/gemm.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -33,9 +36,9 @@ void batched_gemm(const Tensor& a, const Tensor& bm, Tensor& out) {
   dispatch_float(a.dtype(), "matmul", [&](auto t) {
     using T = decltype(t);
     for (int64_t i = 0; i < batch; ++i)
-      cpu::gemm<T>(va.trans, vb.trans, m, n, k, T(1), va.t.data<T>() + i * sa, va.ld,
-                   vb.t.data<T>() + i * sb, vb.ld, T(0), out.data<T>() + i * m * n,
-                   std::max<int64_t>(n, 1));
+      GANLITE_KERNEL(a.device(), gemm<T>(va.trans, vb.trans, m, n, k, T(1), va.t.data<T>() + i * sa,
+                                         va.ld, vb.t.data<T>() + i * sb, vb.ld, T(0),
+                                         out.data<T>() + i * m * n, std::max<int64_t>(n, 1)));
   });
 }
 
@@ -50,7 +53,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   GANLITE_CHECK(a.shape()[1] == b.shape()[0], "matmul: lhs ", a.shape_str(), " and rhs ",
                 b.shape_str(), " do not chain (dim 1 of lhs ", a.shape()[1], " vs dim 0 of rhs ",
                 b.shape()[0], ")");
-  Tensor y = empty({a.shape()[0], b.shape()[1]}, a.dtype());
+  Tensor y = empty({a.shape()[0], b.shape()[1]}, a.dtype(), a.device());
   batched_gemm(a, b, y);
   Tensor ad = a.detach(), bd = b.detach();
   bool ga = a.requires_grad(), gb = b.requires_grad();
@@ -70,7 +73,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   GANLITE_CHECK(a.shape()[0] == b.shape()[0] && a.shape()[2] == b.shape()[1], "bmm: lhs ",
                 a.shape_str(), " and rhs ", b.shape_str(),
                 " do not chain (need equal dim 0, and dim 2 of lhs == dim 1 of rhs)");
-  Tensor y = empty({a.shape()[0], a.shape()[1], b.shape()[2]}, a.dtype());
+  Tensor y = empty({a.shape()[0], a.shape()[1], b.shape()[2]}, a.dtype(), a.device());
   batched_gemm(a, b, y);
   Tensor ad = a.detach(), bd = b.detach();
   bool ga = a.requires_grad(), gb = b.requires_grad();

@@ -1,0 +1,163 @@
+// Every CUDA convolution version, forced through cuda::set_conv_version, against the CPU: the
+// conv2d and conv_transpose2d cases of the op-case table plus shapes sized to cross the tiles of
+// implicit_gemm (K > 64, N*P*Q and C*R*S not multiples of the tile), forward and the gradients of
+// input, weight and bias (conv2d's input gradient is dgrad, conv_transpose2d's is fprop, both
+// take wgrad), in f32 and f64. Tagged [shared]: implicit_gemm and channel_sum stage data in
+// shared memory, so racecheck runs these.
+#include <catch2/catch.hpp>
+
+#include "../gradcheck.h"
+#include "engine/random.h"
+#include "kernels/cuda/conv.h"
+
+using namespace ganlite;
+using namespace ganlite::test;
+
+namespace {
+
+using V = std::vector<Tensor>;
+
+struct Tol {
+  double atol, rtol;
+};
+
+// Returns to the automatic choice when a test ends, passed or not.
+struct AutoVersion {
+  ~AutoVersion() { cuda::set_conv_version(""); }
+};
+
+// Larger than the op-case table's shapes; CPU gradient checks would be slow on them.
+const std::vector<OpCase>& tile_cases() {
+  static const std::vector<OpCase> cases = {
+      {"conv2d",
+       "conv2d_k70_3x3_pad1",
+       {{{3, 5, 11, 13}}, {{70, 5, 3, 3}}, {{70}}},
+       [](const V& x) {
+         return conv2d(x[0], x[1], x[2], {1, 1}, {1, 1});
+       }},
+      {"conv2d",
+       "conv2d_c16_4x4_stride2_dilation2",
+       {{{2, 16, 12, 10}}, {{8, 16, 4, 4}}, {{8}}},
+       [](const V& x) {
+         return conv2d(x[0], x[1], x[2], {2, 2}, {1, 2}, {2, 2});
+       }},
+      {"conv2d",
+       "conv2d_depthwise_stride2",
+       {{{2, 8, 10, 9}}, {{8, 1, 3, 3}}, {{8}}},
+       [](const V& x) {
+         return conv2d(x[0], x[1], x[2], {2, 2}, {1, 1}, {1, 1}, 8);
+       }},
+      {"conv_transpose2d",
+       "convt_dcgan_16_to_8",
+       {{{2, 16, 5, 5}}, {{16, 8, 4, 4}}, {{8}}},
+       [](const V& x) {
+         return conv_transpose2d(x[0], x[1], x[2], {2, 2}, {1, 1});
+       }},
+  };
+  return cases;
+}
+
+double worst(const std::vector<double>& a, const std::vector<double>& b, Tol t, int64_t* at) {
+  double w = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    double r = std::abs(a[i] - b[i]) / (t.atol + t.rtol * std::abs(a[i]));
+    if (!(r <= w)) {
+      w = std::isnan(r) ? INFINITY : r;
+      *at = static_cast<int64_t>(i);
+    }
+  }
+  return w;
+}
+
+// Output and input gradients of sum(out * r) on both devices from the same inputs and r.
+void check_on_cuda(const OpCase& c, DType dt, Tol tol) {
+  INFO("case " << c.name << ", " << (dt == DType::f32 ? "f32" : "f64"));
+  CaseInputs a = make_inputs(c, dt, Device::cpu), b = make_inputs(c, dt, Device::cuda);
+  Tensor ya = c.fn(a.views), yb = c.fn(b.views);
+  REQUIRE(yb.device() == Device::cuda);
+  REQUIRE(ya.shape() == yb.shape());
+  int64_t at = -1;
+  double w = worst(ya.to_vector<double>(), yb.to_vector<double>(), tol, &at);
+  INFO("forward: worst |cuda - cpu| / tolerance " << w << " at element " << at);
+  CHECK(w <= 1.0);
+  Generator ga(7), gb(7);
+  sum(ya * rand(ya.shape(), ga, dt, -1, 1)).backward();
+  sum(yb * rand(yb.shape(), gb, dt, -1, 1, Device::cuda)).backward();
+  for (size_t k = 0; k < a.leaves.size(); ++k) {
+    Tensor g1 = a.leaves[k].grad(), g2 = b.leaves[k].grad();
+    REQUIRE(g1.defined() == g2.defined());
+    if (!g1.defined()) continue;
+    double wg = worst(g1.to_vector<double>(), g2.to_vector<double>(), tol, &at);
+    INFO("gradient of input " << k << ": worst ratio " << wg << " at element " << at);
+    CHECK(wg <= 1.0);
+  }
+}
+
+bool is_conv(const OpCase& c) {
+  return c.op == "conv2d" || c.op == "conv_transpose2d";
+}
+
+cpu::ConvShape shape(int64_t c, int64_t k, int64_t groups) {
+  cpu::ConvShape cs;
+  cs.n = 2, cs.c = c, cs.h = 8, cs.w = 8, cs.k = k, cs.r = 3, cs.s = 3, cs.p = 8, cs.q = 8;
+  cs.pad_h = cs.pad_w = 1, cs.groups = groups;
+  return cs;
+}
+
+}  // namespace
+
+TEST_CASE("every conv version gives the CPU result, forward and the three gradients",
+          "[cuda][conv][shared]") {
+  AutoVersion restore;
+  for (const std::string& v : cuda::conv_versions()) {
+    INFO("version " << v);
+    cuda::set_conv_version(v);
+    for (DType dt : {DType::f32, DType::f64}) {
+      // f32: the op-case table's conv tolerance; the tile cases sum a few hundred products of
+      // values in [-1, 1] in another order than the CPU, hence the looser absolute term. f64:
+      // the same sums, rounded 2^29 times finer (the absolute term covers cancellation).
+      const Tol table = dt == DType::f32 ? Tol{1e-5, 1e-4} : Tol{1e-10, 1e-10};
+      const Tol tiles = dt == DType::f32 ? Tol{1e-4, 1e-4} : Tol{1e-10, 1e-10};
+      for (const OpCase& c : op_cases())
+        if (is_conv(c)) check_on_cuda(c, dt, table);
+      for (const OpCase& c : tile_cases()) check_on_cuda(c, dt, tiles);
+    }
+  }
+}
+
+TEST_CASE("a forced conv version runs where it implements the pass, else the automatic choice",
+          "[cuda][conv]") {
+  AutoVersion restore;
+  using cuda::ConvPass;
+  const cpu::ConvShape plain = shape(4, 6, 1), grouped = shape(4, 6, 2);
+  CHECK(cuda::conv_versions() ==
+        std::vector<std::string>{"implicit_gemm", "im2col_gemm", "direct"});
+
+  cuda::set_conv_version("");
+  CHECK(cuda::conv_version_for<float>(plain, ConvPass::fprop) == "implicit_gemm");
+  CHECK(cuda::conv_version_for<double>(plain, ConvPass::fprop) == "im2col_gemm");
+  CHECK(cuda::conv_version_for<float>(plain, ConvPass::dgrad) == "im2col_gemm");
+  CHECK(cuda::conv_version_for<float>(grouped, ConvPass::fprop) == "direct");
+
+  for (const char* v : {"direct", "im2col_gemm"}) {
+    cuda::set_conv_version(v);
+    for (ConvPass pass : {ConvPass::fprop, ConvPass::dgrad, ConvPass::wgrad})
+      for (const cpu::ConvShape& cs : {plain, grouped}) {
+        CHECK(cuda::conv_version_for<float>(cs, pass) == v);
+        CHECK(cuda::conv_version_for<double>(cs, pass) == v);
+      }
+  }
+
+  cuda::set_conv_version("implicit_gemm");
+  CHECK(cuda::conv_version_for<float>(plain, ConvPass::fprop) == "implicit_gemm");
+  CHECK(cuda::conv_version_for<float>(plain, ConvPass::wgrad) == "im2col_gemm");
+  CHECK(cuda::conv_version_for<double>(plain, ConvPass::fprop) == "im2col_gemm");
+  CHECK(cuda::conv_version_for<float>(grouped, ConvPass::fprop) == "direct");
+}
+
+TEST_CASE("an unknown conv version is refused with the known ones listed", "[cuda][conv]") {
+  AutoVersion restore;
+  CHECK_THROWS_WITH(cuda::set_conv_version("winograd"),
+                    Catch::Contains("winograd") && Catch::Contains("implicit_gemm") &&
+                        Catch::Contains("im2col_gemm") && Catch::Contains("direct"));
+}
