@@ -12,7 +12,7 @@
               X(custom_grad)                       /* reductions */                        \
       X(sum) X(mean) X(max) X(var)                 /* linear algebra */                    \
       X(matmul) X(bmm) X(linear)                   /* convolution */                       \
-      X(conv2d) X(conv_transpose2d) X(unfold)      /* normalisation */                     \
+      X(conv2d) X(conv_transpose2d) X(unfold) X(masked_conv2d) /* normalisation */         \
       X(batch_norm) X(instance_norm) X(group_norm) /* spatial */                           \
       X(reflection_pad2d) X(zero_pad2d) X(upsample_nearest2d) X(upsample_bilinear2d)       \
           X(avg_pool2d)                               /* gather and join */                \

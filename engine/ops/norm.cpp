@@ -5,6 +5,9 @@
 #include "kernels/cpu/norm.h"
 
 #include "engine/ops/common.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/norm.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -36,13 +39,13 @@ Tensor detached_contiguous(const Tensor& t) {
 // Mean and rstd of each group of x (contiguous); var gets the biased variance when defined.
 void group_stats(const Tensor& x, const cpu::NormShape& sh, double eps, Tensor& mean, Tensor& rstd,
                  Tensor* var = nullptr) {
-  mean = empty({sh.stats()}, x.dtype());
-  rstd = empty({sh.stats()}, x.dtype());
-  if (var) *var = empty({sh.stats()}, x.dtype());
+  mean = empty({sh.stats()}, x.dtype(), x.device());
+  rstd = empty({sh.stats()}, x.dtype(), x.device());
+  if (var) *var = empty({sh.stats()}, x.dtype(), x.device());
   dispatch_float(x.dtype(), "norm statistics", [&](auto t) {
     using T = decltype(t);
-    cpu::norm_stats<T>(mean.data<T>(), rstd.data<T>(), var ? var->data<T>() : nullptr, x.data<T>(),
-                       sh, eps);
+    GANLITE_KERNEL(x.device(), norm_stats<T>(mean.data<T>(), rstd.data<T>(),
+                                             var ? var->data<T>() : nullptr, x.data<T>(), sh, eps));
   });
 }
 
@@ -56,9 +59,9 @@ Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor&
   Tensor y = empty_like(x);
   dispatch_float(x.dtype(), op_name(id), [&](auto t) {
     using T = decltype(t);
-    cpu::norm_forward<T>(y.data<T>(), x.data<T>(), mean.data<T>(), rstd.data<T>(),
-                         w.defined() ? w.data<T>() : nullptr, b.defined() ? b.data<T>() : nullptr,
-                         sh);
+    GANLITE_KERNEL(x.device(), norm_forward<T>(y.data<T>(), x.data<T>(), mean.data<T>(),
+                                               rstd.data<T>(), w.defined() ? w.data<T>() : nullptr,
+                                               b.defined() ? b.data<T>() : nullptr, sh));
   });
   bool gx = x0.requires_grad();
   bool gw = weight0.defined() && weight0.requires_grad();
@@ -67,14 +70,16 @@ Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor&
          [x, w, mean, rstd, sh, batch_stats, gx, gw, gb](const Tensor& g0) {
            Tensor g = g0.contiguous();
            Tensor dx = gx ? empty_like(x) : Tensor();
-           Tensor dw = gw ? empty({sh.c}, x.dtype()) : Tensor();
-           Tensor db = gb ? empty({sh.c}, x.dtype()) : Tensor();
+           Tensor dw = gw ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
+           Tensor db = gb ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
            dispatch_float(x.dtype(), "norm backward", [&](auto t) {
              using T = decltype(t);
-             cpu::norm_backward<T>(gx ? dx.data<T>() : nullptr, gw ? dw.data<T>() : nullptr,
-                                   gb ? db.data<T>() : nullptr, g.data<T>(), x.data<T>(),
-                                   mean.data<T>(), rstd.data<T>(),
-                                   w.defined() ? w.data<T>() : nullptr, sh, batch_stats);
+             GANLITE_KERNEL(
+                 x.device(),
+                 norm_backward<T>(gx ? dx.data<T>() : nullptr, gw ? dw.data<T>() : nullptr,
+                                  gb ? db.data<T>() : nullptr, g.data<T>(), x.data<T>(),
+                                  mean.data<T>(), rstd.data<T>(),
+                                  w.defined() ? w.data<T>() : nullptr, sh, batch_stats));
            });
            return std::vector<Tensor>{dx, dw, db};
          });

@@ -4,6 +4,9 @@
 #include "kernels/cpu/spatial.h"
 
 #include "engine/ops/common.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/spatial.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -14,22 +17,22 @@ cpu::Planes check_planes(const char* op, const Tensor& x) {
   return {x.shape()[0] * x.shape()[1], x.shape()[2], x.shape()[3]};
 }
 
-// Runs kernel(y, x) over contiguous planes into a fresh (N, C, oh, ow) output, and records
-// backward_kernel(gx, g) as the gradient.
+// Runs kernel(device, y, x) over contiguous planes into a fresh (N, C, oh, ow) output on x's
+// device, and records backward_kernel(device, gx, g) as the gradient.
 template <class F, class B>
 Tensor plane_op(OpId id, const Tensor& x0, int64_t oh, int64_t ow, F kernel, B backward_kernel) {
   Tensor x = x0.detach().contiguous();
-  Tensor y = empty({x.shape()[0], x.shape()[1], oh, ow}, x.dtype());
+  Tensor y = empty({x.shape()[0], x.shape()[1], oh, ow}, x.dtype(), x.device());
   dispatch_float(x.dtype(), op_name(id), [&](auto t) {
     using T = decltype(t);
-    kernel(y.data<T>(), x.data<T>());
+    kernel(x.device(), y.data<T>(), x.data<T>());
   });
   record(id, y, {x0}, [backward_kernel, in = x.shape()](const Tensor& g0) {
     Tensor g = g0.contiguous();
-    Tensor gx = empty(in, g.dtype());
+    Tensor gx = empty(in, g.dtype(), g.device());
     dispatch_float(g.dtype(), "spatial backward", [&](auto t) {
       using T = decltype(t);
-      backward_kernel(gx.data<T>(), g.data<T>());
+      backward_kernel(g.device(), gx.data<T>(), g.data<T>());
     });
     return std::vector<Tensor>{gx};
   });
@@ -57,8 +60,10 @@ Tensor reflection_pad2d(const Tensor& x, std::array<int64_t, 4> pad) {
                 " must be smaller than the height ", in.h, " of input ", x.shape_str());
   return plane_op(
       OpId::reflection_pad2d, x, in.h + p.top + p.bottom, in.w + p.left + p.right,
-      [=](auto* y, const auto* xs) { cpu::reflection_pad2d(y, xs, in, p); },
-      [=](auto* gx, const auto* g) { cpu::reflection_pad2d_backward(gx, g, in, p); });
+      [=](Device d, auto* y, const auto* xs) { GANLITE_KERNEL(d, reflection_pad2d(y, xs, in, p)); },
+      [=](Device d, auto* gx, const auto* g) {
+        GANLITE_KERNEL(d, reflection_pad2d_backward(gx, g, in, p));
+      });
 }
 
 Tensor zero_pad2d(const Tensor& x, std::array<int64_t, 4> pad) {
@@ -69,8 +74,8 @@ Tensor zero_pad2d(const Tensor& x, std::array<int64_t, 4> pad) {
                   pad[2], ", ", pad[3], "} for input ", x.shape_str());
   int64_t h = x.shape()[2], w = x.shape()[3];
   // A strided copy into the interior of zeros; no kernel of its own is needed.
-  Tensor y =
-      zeros({x.shape()[0], x.shape()[1], h + pad[2] + pad[3], w + pad[0] + pad[1]}, x.dtype());
+  Tensor y = zeros({x.shape()[0], x.shape()[1], h + pad[2] + pad[3], w + pad[0] + pad[1]},
+                   x.dtype(), x.device());
   y.slice(2, pad[2], h).slice(3, pad[0], w).copy_(x.detach());
   record(OpId::zero_pad2d, y, {x}, [pad, h, w](const Tensor& g) {
     return std::vector<Tensor>{g.slice(2, pad[2], h).slice(3, pad[0], w)};
@@ -84,8 +89,12 @@ Tensor upsample_nearest2d(const Tensor& x, int64_t scale) {
   check_scale(op, x, scale);
   return plane_op(
       OpId::upsample_nearest2d, x, in.h * scale, in.w * scale,
-      [=](auto* y, const auto* xs) { cpu::upsample_nearest2d(y, xs, in, scale); },
-      [=](auto* gx, const auto* g) { cpu::upsample_nearest2d_backward(gx, g, in, scale); });
+      [=](Device d, auto* y, const auto* xs) {
+        GANLITE_KERNEL(d, upsample_nearest2d(y, xs, in, scale));
+      },
+      [=](Device d, auto* gx, const auto* g) {
+        GANLITE_KERNEL(d, upsample_nearest2d_backward(gx, g, in, scale));
+      });
 }
 
 Tensor upsample_bilinear2d(const Tensor& x, int64_t scale) {
@@ -94,8 +103,12 @@ Tensor upsample_bilinear2d(const Tensor& x, int64_t scale) {
   check_scale(op, x, scale);
   return plane_op(
       OpId::upsample_bilinear2d, x, in.h * scale, in.w * scale,
-      [=](auto* y, const auto* xs) { cpu::upsample_bilinear2d(y, xs, in, scale); },
-      [=](auto* gx, const auto* g) { cpu::upsample_bilinear2d_backward(gx, g, in, scale); });
+      [=](Device d, auto* y, const auto* xs) {
+        GANLITE_KERNEL(d, upsample_bilinear2d(y, xs, in, scale));
+      },
+      [=](Device d, auto* gx, const auto* g) {
+        GANLITE_KERNEL(d, upsample_bilinear2d_backward(gx, g, in, scale));
+      });
 }
 
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
@@ -113,8 +126,10 @@ Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   p.ow = (in.w + 2 * padding - kernel) / stride + 1;
   return plane_op(
       OpId::avg_pool2d, x, p.oh, p.ow,
-      [=](auto* y, const auto* xs) { cpu::avg_pool2d(y, xs, in, p); },
-      [=](auto* gx, const auto* g) { cpu::avg_pool2d_backward(gx, g, in, p); });
+      [=](Device d, auto* y, const auto* xs) { GANLITE_KERNEL(d, avg_pool2d(y, xs, in, p)); },
+      [=](Device d, auto* gx, const auto* g) {
+        GANLITE_KERNEL(d, avg_pool2d_backward(gx, g, in, p));
+      });
 }
 
 }  // namespace ganlite

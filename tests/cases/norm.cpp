@@ -7,9 +7,10 @@ namespace {
 
 using V = std::vector<Tensor>;
 
-Tensor vec(std::vector<double> v, DType dtype) {
+// A constant vector with like's dtype and device.
+Tensor vec(std::vector<double> v, const Tensor& like) {
   Shape s{static_cast<int64_t>(v.size())};
-  return from_vector(v, s).to(dtype);
+  return from_vector(v, s).to(like.dtype()).to(like.device());
 }
 
 CaseRegistrar reg({
@@ -19,14 +20,15 @@ CaseRegistrar reg({
      "batch_norm_train_affine_running",
      {{{4, 3, 2, 3}}, {{3}, 0.5, 1.5}, {{3}}},
      [](const V& x) {
-       Tensor rm = zeros({3}, x[0].dtype()), rv = ones({3}, x[0].dtype());
+       Tensor rm = zeros({3}, x[0].dtype(), x[0].device());
+       Tensor rv = ones({3}, x[0].dtype(), x[0].device());
        return batch_norm(x[0], x[1], x[2], rm, rv, true);
      }},
     {"batch_norm",
      "batch_norm_eval_fixed_stats",
      {{{2, 3, 2, 2}, -1, 1, View::transposed}, {{3}, 0.5, 1.5}, {{3}}},
      [](const V& x) {
-       Tensor rm = vec({0.1, -0.2, 0.3}, x[0].dtype()), rv = vec({0.5, 1.2, 0.8}, x[0].dtype());
+       Tensor rm = vec({0.1, -0.2, 0.3}, x[0]), rv = vec({0.5, 1.2, 0.8}, x[0]);
        return batch_norm(x[0], x[1], x[2], rm, rv, false);
      }},
     {"batch_norm",
@@ -37,6 +39,17 @@ CaseRegistrar reg({
      "batch_norm_no_affine_sliced",
      {{{3, 2, 5}, -1, 1, View::sliced}},
      [](const V& x) { return batch_norm(x[0], Tensor(), Tensor(), Tensor(), Tensor(), true); }},
+    // Slimmable batch norm: leading slices of wider weight, bias and running statistics, the
+    // running update writing through the views into their parents.
+    {"batch_norm",
+     "batch_norm_train_sliced_params",
+     {{{3, 2, 2, 3}}, {{4}, 0.5, 1.5}, {{4}}},
+     [](const V& x) {
+       Tensor rm = zeros({4}, x[0].dtype(), x[0].device());
+       Tensor rv = ones({4}, x[0].dtype(), x[0].device());
+       return batch_norm(x[0], x[1].slice(0, 0, 2), x[2].slice(0, 0, 2), rm.slice(0, 0, 2),
+                         rv.slice(0, 0, 2), true);
+     }},
     {"instance_norm",
      "instance_norm_affine",
      {{{2, 3, 3, 4}}, {{3}, 0.5, 1.5}, {{3}}},

@@ -1,0 +1,20 @@
+// Normalisation kernels on the device: same signatures and contracts as kernels/cpu/norm.h.
+#pragma once
+#include "kernels/cpu/norm.h"
+
+namespace ganlite::cuda {
+
+using cpu::NormShape;
+
+template <class T>
+void norm_stats(T* mean, T* rstd, T* var, const T* x, const NormShape& sh, double eps);
+
+template <class T>
+void norm_forward(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
+                  const NormShape& sh);
+
+template <class T>
+void norm_backward(T* gx, T* gweight, T* gbias, const T* g, const T* x, const T* mean,
+                   const T* rstd, const T* weight, const NormShape& sh, bool batch_stats);
+
+}  // namespace ganlite::cuda
