@@ -5,6 +5,9 @@
 
 #include "engine/ops/common.h"
 #include "kernels/cpu/index.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/index.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -13,14 +16,14 @@ void check_index_tensor(const char* op, const Tensor& index) {
   GANLITE_CHECK(index.defined(), op, ": index is undefined");
   GANLITE_CHECK(index.dtype() == DType::i64, op, ": index of shape ", index.shape_str(),
                 " must be i64, got ", dtype_name(index.dtype()));
-  GANLITE_CHECK(index.device() == Device::cpu, op, ": index is on ", device_name(index.device()),
-                "; this op has no CUDA kernel yet");
 }
 
 // Every value of the (contiguous, i64) index must lie in [0, size); `what` names that range.
+// A device index is checked on a host copy.
 void check_bounds(const char* op, const Tensor& index, int64_t size, const std::string& what) {
-  const int64_t* p = index.data<int64_t>();
-  for (int64_t i = 0; i < index.numel(); ++i)
+  Tensor host = index.cpu();
+  const int64_t* p = host.data<int64_t>();
+  for (int64_t i = 0; i < host.numel(); ++i)
     GANLITE_CHECK(p[i] >= 0 && p[i] < size, op, ": index ", p[i], " (at position ", i,
                   ") is out of range for ", what);
 }
@@ -40,8 +43,6 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     const Tensor& x = xs[i];
     std::string what = "tensor " + std::to_string(i);
     check_same(op, first, x, "tensor 0", what.c_str());
-    GANLITE_CHECK(x.device() == Device::cpu, op, ": ", what, " is on ", device_name(x.device()),
-                  "; this op has no CUDA kernel yet");
     GANLITE_CHECK(x.dim() == first.dim(), op, ": ", what, " of shape ", x.shape_str(),
                   " has a different rank from tensor 0 of shape ", first.shape_str());
     for (int64_t k = 0; k < x.dim(); ++k)
@@ -50,7 +51,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
                     " in dim ", k, " (concatenating along dim ", d, ")");
     out[d] += x.shape()[d];
   }
-  Tensor y = empty(out, first.dtype());
+  Tensor y = empty(out, first.dtype(), first.device());
   std::vector<int64_t> starts;
   std::vector<bool> wants;
   int64_t at = 0;
@@ -91,9 +92,9 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   const char* op = "index_select";
   // i64 data (labels) is gathered too; it just has no gradient.
   GANLITE_CHECK(x.defined(), op, ": input is undefined");
-  GANLITE_CHECK(x.device() == Device::cpu, op, ": input is on ", device_name(x.device()),
-                "; this op has no CUDA kernel yet");
   check_index_tensor(op, index);
+  GANLITE_CHECK(index.device() == x.device(), op, ": index is on ", device_name(index.device()),
+                " but the input of shape ", x.shape_str(), " is on ", device_name(x.device()));
   GANLITE_CHECK(index.dim() == 1, op, ": index must be 1-D, got shape ", index.shape_str());
   GANLITE_CHECK(x.dim() >= 1, op, ": input must have at least one dim, got shape ", x.shape_str());
   int64_t d = wrap_dim(dim, x.dim(), op);
@@ -107,21 +108,23 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   Tensor xc = x.detach().contiguous();
   Shape out = x.shape();
   out[d] = k;
-  Tensor y = empty(out, x.dtype());
+  Tensor y = empty(out, x.dtype(), x.device());
   dispatch_all(x.dtype(), [&](auto t) {
     using T = decltype(t);
-    cpu::index_select<T>(y.data<T>(), xc.data<T>(), idx.data<int64_t>(), outer, size, k, inner);
+    GANLITE_KERNEL(x.device(), index_select<T>(y.data<T>(), xc.data<T>(), idx.data<int64_t>(),
+                                               outer, size, k, inner));
   });
-  record(
-      OpId::index_select, y, {x}, [idx, in = x.shape(), outer, size, k, inner](const Tensor& g0) {
-        Tensor g = g0.contiguous();
-        Tensor gx = empty(in, g.dtype());
-        dispatch_float(g.dtype(), "index_select backward", [&](auto t) {
-          using T = decltype(t);
-          cpu::index_add<T>(gx.data<T>(), g.data<T>(), idx.data<int64_t>(), outer, size, k, inner);
-        });
-        return std::vector<Tensor>{gx};
-      });
+  record(OpId::index_select, y, {x},
+         [idx, in = x.shape(), outer, size, k, inner](const Tensor& g0) {
+           Tensor g = g0.contiguous();
+           Tensor gx = empty(in, g.dtype(), g.device());
+           dispatch_float(g.dtype(), "index_select backward", [&](auto t) {
+             using T = decltype(t);
+             GANLITE_KERNEL(g.device(), index_add<T>(gx.data<T>(), g.data<T>(), idx.data<int64_t>(),
+                                                     outer, size, k, inner));
+           });
+           return std::vector<Tensor>{gx};
+         });
   return y;
 }
 

@@ -4,6 +4,9 @@
 // kernels (kernels/cpu/softmax.h) and backward; cross_entropy = mean of -log_softmax at target.
 #include "engine/ops/common.h"
 #include "kernels/cpu/softmax.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/softmax.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -40,7 +43,7 @@ Tensor softmax_op(OpId id, const Tensor& x0, int64_t dim, bool log) {
   Tensor y = empty_like(x);
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
-    cpu::softmax<T>(y.data<T>(), x.data<T>(), outer, n, inner, log);
+    GANLITE_KERNEL(x.device(), softmax<T>(y.data<T>(), x.data<T>(), outer, n, inner, log));
   });
   Tensor yd = y.detach();
   record(id, y, {x0}, [yd, outer, n, inner, log](const Tensor& g0) {
@@ -48,7 +51,8 @@ Tensor softmax_op(OpId id, const Tensor& x0, int64_t dim, bool log) {
     Tensor gx = empty_like(g);
     dispatch_float(g.dtype(), "softmax backward", [&](auto t) {
       using T = decltype(t);
-      cpu::softmax_backward<T>(gx.data<T>(), g.data<T>(), yd.data<T>(), outer, n, inner, log);
+      GANLITE_KERNEL(g.device(), softmax_backward<T>(gx.data<T>(), g.data<T>(), yd.data<T>(), outer,
+                                                     n, inner, log));
     });
     return std::vector<Tensor>{gx};
   });
@@ -113,8 +117,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target) {
                 target.shape_str(), " does not match logits ", logits.shape_str(), " (want [", n,
                 "])");
   GANLITE_CHECK(n > 0, op, ": empty batch, logits of shape ", logits.shape_str());
+  GANLITE_CHECK(target.device() == logits.device(), op, ": target is on ",
+                device_name(target.device()), " but logits are on ", device_name(logits.device()));
   // Picks -log_softmax at the targets with a one-hot mask: as cheap as the log_softmax itself.
-  Tensor t = target.contiguous();
+  // The mask is built on the host, where the targets are range-checked, then moved to the
+  // logits' device (n values down, n * c up: small next to the logits themselves).
+  Tensor t = target.cpu().contiguous();
   Tensor mask = zeros({n, c}, logits.dtype());
   dispatch_float(logits.dtype(), op, [&](auto tag) {
     using T = decltype(tag);
@@ -126,7 +134,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& target) {
       m[i * c + tp[i]] = T(1);
     }
   });
-  return sum(log_softmax(logits, 1) * mask) * (-1.0 / static_cast<double>(n));
+  return sum(log_softmax(logits, 1) * mask.to(logits.device())) * (-1.0 / static_cast<double>(n));
 }
 
 }  // namespace ganlite

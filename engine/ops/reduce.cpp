@@ -5,6 +5,9 @@
 #include <algorithm>
 
 #include "engine/ops/common.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/reduce.h"
+#endif
 
 namespace ganlite {
 namespace {
@@ -52,7 +55,7 @@ template <class F>
 Tensor reduce_forward(const char* op, const Tensor& x, const Plan& p, bool keepdim, F kernel) {
   check_float(op, x);
   Tensor xr = rows_of(x, p);
-  Tensor y = empty(keepdim ? p.keep_shape : p.out_shape, x.dtype());
+  Tensor y = empty(keepdim ? p.keep_shape : p.out_shape, x.dtype(), x.device());
   dispatch_float(x.dtype(), op, [&](auto t) {
     using T = decltype(t);
     kernel(y.data<T>(), xr.data<T>());
@@ -65,7 +68,7 @@ Tensor reduce_forward(const char* op, const Tensor& x, const Plan& p, bool keepd
 Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Plan p = plan("sum", x, dims);
   Tensor y = reduce_forward("sum", x, p, keepdim, [&](auto* out, const auto* in) {
-    cpu::sum_rows(out, in, p.rows, p.cols);
+    GANLITE_KERNEL(x.device(), sum_rows(out, in, p.rows, p.cols));
   });
   record(OpId::sum, y, {x},
          [p, in = x.shape()](const Tensor& g) { return std::vector<Tensor>{spread(g, p, in)}; });
@@ -76,8 +79,7 @@ Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Plan p = plan("mean", x, dims);
   GANLITE_CHECK(p.cols > 0, "mean: reducing an empty dim of shape ", x.shape_str());
   Tensor y = reduce_forward("mean", x, p, keepdim, [&](auto* out, const auto* in) {
-    cpu::sum_rows(out, in, p.rows, p.cols);
-    for (int64_t r = 0; r < p.rows; ++r) out[r] /= p.cols;
+    GANLITE_KERNEL(x.device(), mean_rows(out, in, p.rows, p.cols));
   });
   record(OpId::mean, y, {x}, [p, in = x.shape()](const Tensor& g) {
     return std::vector<Tensor>{spread(g / static_cast<double>(p.cols), p, in)};
@@ -89,7 +91,7 @@ Tensor max(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Plan p = plan("max", x, dims);
   GANLITE_CHECK(p.cols > 0, "max: reducing an empty dim of shape ", x.shape_str());
   Tensor y = reduce_forward("max", x, p, keepdim, [&](auto* out, const auto* in) {
-    cpu::max_rows(out, in, p.rows, p.cols);
+    GANLITE_KERNEL(x.device(), max_rows(out, in, p.rows, p.cols));
   });
   Tensor xr = x.requires_grad() ? rows_of(x, p) : Tensor();
   Tensor yd = y.detach();
@@ -98,8 +100,8 @@ Tensor max(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
     Tensor gr = empty_like(xr);
     dispatch_float(g.dtype(), "max backward", [&](auto t) {
       using T = decltype(t);
-      cpu::max_rows_backward<T>(gr.data<T>(), g.data<T>(), xr.data<T>(), yd.data<T>(), p.rows,
-                                p.cols);
+      GANLITE_KERNEL(g.device(), max_rows_backward<T>(gr.data<T>(), g.data<T>(), xr.data<T>(),
+                                                      yd.data<T>(), p.rows, p.cols));
     });
     // gr is laid out in permuted order; undo the permutation.
     Shape permuted;
@@ -117,7 +119,7 @@ Tensor var(const Tensor& x, std::vector<int64_t> dims, bool keepdim, bool unbias
   GANLITE_CHECK(p.cols > corr, "var: need more than ", corr, " elements per row, shape ",
                 x.shape_str());
   Tensor y = reduce_forward("var", x, p, keepdim, [&](auto* out, const auto* in) {
-    cpu::var_rows(out, in, p.rows, p.cols, corr);
+    GANLITE_KERNEL(x.device(), var_rows(out, in, p.rows, p.cols, corr));
   });
   Tensor xd = x.detach();
   record(OpId::var, y, {x}, [p, xd, corr, in = x.shape()](const Tensor& g) {

@@ -17,6 +17,12 @@ void sum_rows(T* out, const T* x, int64_t rows, int64_t cols) {
 }
 
 template <class T>
+void mean_rows(T* out, const T* x, int64_t rows, int64_t cols) {
+  sum_rows(out, x, rows, cols);
+  for (int64_t r = 0; r < rows; ++r) out[r] /= static_cast<T>(cols);
+}
+
+template <class T>
 void max_rows(T* out, const T* x, int64_t rows, int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > (1 << 15) && rows > 1)
   for (int64_t r = 0; r < rows; ++r) {
@@ -55,6 +61,7 @@ void max_rows_backward(T* gx, const T* g, const T* x, const T* y, int64_t rows, 
 
 #define GANLITE_REDUCE(T)                                             \
   template void sum_rows<T>(T*, const T*, int64_t, int64_t);          \
+  template void mean_rows<T>(T*, const T*, int64_t, int64_t);         \
   template void max_rows<T>(T*, const T*, int64_t, int64_t);          \
   template void var_rows<T>(T*, const T*, int64_t, int64_t, int64_t); \
   template void max_rows_backward<T>(T*, const T*, const T*, const T*, int64_t, int64_t);

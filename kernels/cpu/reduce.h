@@ -7,6 +7,9 @@ namespace ganlite::cpu {
 
 template <class T>
 void sum_rows(T* out, const T* x, int64_t rows, int64_t cols);
+// The row sum in T, divided by cols in T (cols > 0).
+template <class T>
+void mean_rows(T* out, const T* x, int64_t rows, int64_t cols);
 template <class T>
 void max_rows(T* out, const T* x, int64_t rows, int64_t cols);
 // Variance with `correction` subtracted from the count (1 = unbiased).

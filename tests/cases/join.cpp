@@ -1,5 +1,6 @@
 // Op cases: concat, stack, index_select (repeated indices, so the backward accumulates) and
-// embedding. Indices are i64 constants captured by the lambdas, not inputs.
+// embedding. Indices are i64 constants captured by the lambdas, not inputs, created on the
+// inputs' device.
 #include "../op_cases.h"
 
 namespace ganlite::test {
@@ -7,8 +8,8 @@ namespace {
 
 using V = std::vector<Tensor>;
 
-Tensor idx(std::vector<int64_t> v, Shape s) {
-  return from_vector(v, s);
+Tensor idx(std::vector<int64_t> v, Shape s, const Tensor& like) {
+  return from_vector(v, s).to(like.device());
 }
 
 CaseRegistrar reg({
@@ -46,25 +47,25 @@ CaseRegistrar reg({
      "index_select_dim0_repeated",
      {{{5, 3}}},
      [](const V& x) {
-       return index_select(x[0], 0, idx({4, 0, 4, 2, 4}, {5}));
+       return index_select(x[0], 0, idx({4, 0, 4, 2, 4}, {5}, x[0]));
      }},
     {"index_select",
      "index_select_middle_dim_sliced",
      {{{2, 6, 3}, -1, 1, View::sliced}},
      [](const V& x) {
-       return index_select(x[0], 1, idx({1, 1, 5, 0}, {4}));
+       return index_select(x[0], 1, idx({1, 1, 5, 0}, {4}, x[0]));
      }},
     {"embedding",
      "embedding_2d_index_repeated",
      {{{6, 4}}},
      [](const V& x) {
-       return embedding(idx({1, 5, 1, 0, 3, 1}, {2, 3}), x[0]);
+       return embedding(idx({1, 5, 1, 0, 3, 1}, {2, 3}, x[0]), x[0]);
      }},
     {"embedding",
      "embedding_1d_index_transposed_weight",
      {{{5, 3}, -1, 1, View::transposed}},
      [](const V& x) {
-       return embedding(idx({2, 2, 4}, {3}), x[0]);
+       return embedding(idx({2, 2, 4}, {3}, x[0]), x[0]);
      }},
 });
 

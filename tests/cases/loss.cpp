@@ -72,13 +72,13 @@ CaseRegistrar reg({
      "cross_entropy_5x4",
      {{{5, 4}, -3, 3}},
      [](const V& x) {
-       return cross_entropy(x[0], from_vector<int64_t>({0, 3, 1, 1, 2}, {5}));
+       return cross_entropy(x[0], from_vector<int64_t>({0, 3, 1, 1, 2}, {5}).to(x[0].device()));
      }},
     {"cross_entropy",
      "cross_entropy_transposed_logits",
      {{{3, 6}, -3, 3, View::transposed}},
      [](const V& x) {
-       return cross_entropy(x[0], from_vector<int64_t>({5, 0, 5}, {3}));
+       return cross_entropy(x[0], from_vector<int64_t>({5, 0, 5}, {3}).to(x[0].device()));
      }},
 });
 
