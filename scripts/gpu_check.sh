@@ -64,13 +64,14 @@ for t in $BUILD/bin/test_cuda*; do
   [ -x "$t" ] || continue
   n=$(basename "$t")
   step "$n" "$n.log" "$t"
-  step "$n memcheck" "$n.memcheck.log" compute-sanitizer --tool memcheck --error-exitcode 1 \
-    --leak-check full "$t"
+  # Instrumented runs are 10-100x slower; a time limit keeps a lease from being spent on one.
+  step "$n memcheck" "$n.memcheck.log" timeout "${SANITIZER_TIMEOUT:-300}" compute-sanitizer \
+    --tool memcheck --error-exitcode 1 --leak-check full "$t"
 done
 if [ -x $BUILD/bin/test_cuda ]; then
   for tool in racecheck synccheck; do
-    step "test_cuda $tool" "test_cuda.$tool.log" compute-sanitizer --tool $tool --error-exitcode 1 \
-      $BUILD/bin/test_cuda "[shared]"
+    step "test_cuda $tool" "test_cuda.$tool.log" timeout "${SANITIZER_TIMEOUT:-300}" \
+      compute-sanitizer --tool $tool --error-exitcode 1 $BUILD/bin/test_cuda "[shared]"
   done
 fi
 if [ $CPU_SUITE = 1 ]; then
