@@ -35,6 +35,19 @@ std::shared_ptr<nn::Sequential> mlp() {
                                  std::make_shared<nn::Linear>(16, 4)});
 }
 
+// y = tanh(w * x + b) elementwise, with w, b of x's shape: a model whose forward and backward
+// need only elementwise kernels.
+struct Gate : nn::Module {
+  Tensor w, b;
+  explicit Gate(int64_t n) {
+    Generator gen(8);
+    w = register_parameter("w", randn({n}, gen));
+    b = register_parameter("b", randn({n}, gen) * 0.1);
+  }
+  Tensor forward(const Tensor& x) override { return tanh(w * x + b); }
+  std::string type_name() const override { return "Gate"; }
+};
+
 // max |a - b| / max(1, max |b|) over two tensors of the same shape, on the host.
 double rel_diff(const Tensor& a, const Tensor& b) {
   std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
@@ -141,8 +154,34 @@ TEST_CASE("fused Adam, SGD and EMA kernels agree with the CPU kernels", "[cuda][
   }
 }
 
-TEST_CASE("three Adam steps of a small MLP match on CPU and CUDA; later steps allocate nothing",
+TEST_CASE("Adam and SGD steps of an elementwise model match across devices and stop allocating",
           "[cuda][nn]") {
+  const int64_t n = 4099;
+  Gate cpu_net(n), gpu_net(n);
+  gpu_net.to(Device::cuda);
+  CHECK(gpu_net.w.device() == Device::cuda);
+  Generator gen(9);
+  Tensor x = randn({n}, gen), dy = randn({n}, gen);
+  Tensor xc = x.cuda(), dyc = dy.cuda();
+  nn::Adam cpu_adam({cpu_net.w}, 1e-2, 0.5, 0.999, 1e-8, 1e-3);
+  nn::Adam gpu_adam({gpu_net.w}, 1e-2, 0.5, 0.999, 1e-8, 1e-3);
+  nn::SGD cpu_sgd({cpu_net.b}, 1e-2, 0.9), gpu_sgd({gpu_net.b}, 1e-2, 0.9);
+  int64_t mallocs_after_first = 0;
+  for (int step = 0; step < 3; ++step) {
+    for (auto* net : {&cpu_net, &gpu_net}) net->zero_grad();
+    cpu_net(x).backward(dy);
+    gpu_net(xc).backward(dyc);
+    cpu_adam.step(), cpu_sgd.step();
+    gpu_adam.step(), gpu_sgd.step();
+    if (step == 0) mallocs_after_first = cuda::memory_stats().mallocs;
+  }
+  CHECK(cuda::memory_stats().mallocs == mallocs_after_first);
+  CHECK(rel_diff(gpu_net.w, cpu_net.w) <= 1e-5);
+  CHECK(rel_diff(gpu_net.b, cpu_net.b) <= 1e-5);
+}
+
+TEST_CASE("three Adam steps of a small MLP match on CPU and CUDA; later steps allocate nothing",
+          "[cuda][nn][gemm]") {
   manual_seed(6);
   auto cpu_net = mlp();
   auto gpu_net = mlp();
@@ -186,10 +225,10 @@ TEST_CASE("three Adam steps of a small MLP match on CPU and CUDA; later steps al
 }
 
 TEST_CASE("an optimizer built before Module::to names the device mismatch", "[cuda][nn]") {
-  auto net = mlp();
-  nn::Adam opt(net->parameters());
-  net->to(Device::cuda);
-  Tensor x = randn({2, 8}, default_generator(), DType::f32, Device::cuda);
-  sum((*net)(x)).backward();
+  Gate net(5);
+  nn::Adam opt(net.parameters());
+  net.to(Device::cuda);
+  net(randn({5}, default_generator(), DType::f32, Device::cuda))
+      .backward(ones({5}, DType::f32, Device::cuda));
   CHECK_THROWS_WITH(opt.step(), Catch::Contains("build the optimizer after moving the model"));
 }
