@@ -169,9 +169,9 @@ int Module::register_forward_hook(ForwardHook hook) {
 }
 
 void Module::remove_forward_hook(int id) {
-  hooks_.erase(
-      std::remove_if(hooks_.begin(), hooks_.end(), [id](const auto& h) { return h.first == id; }),
-      hooks_.end());
+  hooks_.erase(std::remove_if(hooks_.begin(), hooks_.end(),
+                              [id](const auto& h) { return h.first == id; }),
+               hooks_.end());
 }
 
 std::shared_ptr<Tensor> Module::tap(const std::string& dotted) {

@@ -1,4 +1,4 @@
-// Adam and SGD: one fused pass per parameter over param, grad and state.
+// Adam and SGD: state, device checks, and the fused update kernels (kernels/{cpu,cuda}/optim).
 #include "nn/optim.h"
 
 #include "engine/autograd.h"

@@ -32,6 +32,7 @@ class Optimizer {
   double lr_;
 };
 
+// weight_decay is PyTorch Adam's L2 term: weight_decay * param is added to the gradient.
 class Adam : public Optimizer {
  public:
   explicit Adam(std::vector<Tensor> params, double lr = 2e-4, double beta1 = 0.5,
