@@ -134,7 +134,8 @@ void save_safetensors(const std::string& path, const TensorMap& tensors, const M
     GANLITE_CHECK(name != "__metadata__", "save_safetensors: ", path,
                   ": a tensor cannot be named __metadata__");
     GANLITE_CHECK(t0.defined(), "save_safetensors: ", path, ": tensor ", name, " is undefined");
-    Tensor t = t0.detach().contiguous();
+    // The buffer is written from host memory: device tensors (a cuda model's state) come over.
+    Tensor t = t0.detach().cpu().contiguous();
     uint64_t bytes = static_cast<uint64_t>(t.numel()) * dtype_size(t.dtype());
     header[name] = {{"dtype", st_dtype(t.dtype())},
                     {"shape", t.shape()},

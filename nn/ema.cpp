@@ -2,6 +2,11 @@
 #include "nn/ema.h"
 
 #include "engine/autograd.h"
+#include "engine/backend.h"
+#include "kernels/cpu/optim.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/optim.h"
+#endif
 
 namespace ganlite::nn {
 
@@ -18,14 +23,13 @@ void Ema::update() {
   for (Entry& e : params_) {
     GANLITE_CHECK(e.live.shape() == e.shadow.shape(), "Ema::update: parameter ", e.name,
                   " changed shape from ", e.shadow.shape_str(), " to ", e.live.shape_str());
+    GANLITE_CHECK(e.live.device() == e.shadow.device(), "Ema::update: parameter ", e.name,
+                  " is on ", device_name(e.live.device()), ", its average on ",
+                  device_name(e.shadow.device()), " (build the Ema after moving the model)");
     Tensor p = e.live.detach().contiguous();
     dispatch_float(e.shadow.dtype(), "Ema::update", [&](auto tag) {
       using T = decltype(tag);
-      T* s = e.shadow.data<T>();
-      const T* x = p.data<T>();
-      const T d = T(decay_), rest = T(1.0 - decay_);
-      int64_t n = e.shadow.numel();
-      for (int64_t i = 0; i < n; ++i) s[i] = d * s[i] + rest * x[i];
+      GANLITE_KERNEL(p.device(), ema<T>(decay_, e.shadow.data<T>(), p.data<T>(), p.numel()));
     });
   }
   for (Entry& e : buffers_) {

@@ -87,7 +87,7 @@ Tensor normal_(Tensor w, double mean, double std) {
   GANLITE_CHECK(std >= 0, "normal_: std must be >= 0, got ", std);
   GANLITE_CHECK(is_float(w.dtype()), "normal_: expected a floating tensor, got ",
                 dtype_name(w.dtype()));
-  write(w, randn(w.shape(), default_generator(), w.dtype()) * std + mean);
+  write(w, randn(w.shape(), default_generator(), w.dtype(), w.device()) * std + mean);
   return w;
 }
 
@@ -121,6 +121,8 @@ Tensor orthogonal_(Tensor w, double gain) {
   // Draw F (rows x cols) row-major as PyTorch does, then factor A = F, or F^T when rows < cols,
   // so that A is tall. Column-major A is F^T's row-major layout for a tall F, and F's own for a
   // wide one, so no transpose is needed either way.
+  // The QR runs on the host (a one-off at initialisation); write() copies the result to w's
+  // device.
   std::vector<double> f = randn({rows, cols}, default_generator(), DType::f64).to_vector<double>();
   bool wide = rows < cols;
   int64_t m = wide ? cols : rows, n = wide ? rows : cols;

@@ -96,7 +96,8 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   bool batch_stats = is_training() || !running_mean.defined();
   if (is_training() && num_batches_tracked.defined()) {
     NoGradGuard ng;
-    num_batches_tracked.fill_(num_batches_tracked.item() + 1);
+    // Counted on the buffer's device through f64 (exact below 2^53), so no host round trip.
+    num_batches_tracked.copy_(num_batches_tracked.to(DType::f64) + 1.0);
   }
   return batch_norm(x, weight, bias, running_mean, running_var, batch_stats, momentum, eps);
 }
@@ -155,6 +156,8 @@ Dropout::Dropout(double p) : p_(p) {
 
 Tensor Dropout::forward(const Tensor& x) {
   if (!is_training() || p_ == 0) return x;
+  // The mask is built on the host and copied to x's device: the engine has no comparison op, and
+  // dropout sits on small inner activations (pix2pix's U-Net bottleneck).
   Tensor keep = rand(x.shape(), default_generator(), x.dtype());
   Tensor mask = empty_like(keep);
   dispatch_float(x.dtype(), "Dropout", [&](auto t) {
@@ -164,7 +167,7 @@ Tensor Dropout::forward(const Tensor& x) {
     const T scale = T(1.0 / (1.0 - p_));
     for (int64_t i = 0; i < keep.numel(); ++i) m[i] = u[i] >= T(p_) ? scale : T(0);
   });
-  return x * mask;
+  return x * mask.to(x.device());
 }
 
 Sequential::Sequential(std::vector<ModulePtr> modules) {

@@ -18,6 +18,18 @@ void check_name(const std::string& name, const char* what) {
                 name, "' must be non-empty and contain no '.'");
 }
 
+// Re-points t's impl at a dense copy on `device`; every handle sharing the impl follows.
+void move_in_place(const Tensor& t, Device device) {
+  if (!t.defined() || t.device() == device) return;
+  TensorImpl& impl = *t.impl();
+  Tensor moved = t.detach().to(device);
+  impl.storage = moved.impl()->storage;
+  impl.shape = moved.shape();
+  impl.strides = moved.strides();
+  impl.offset = moved.offset();
+  if (impl.grad.defined()) impl.grad = impl.grad.detach().to(device);
+}
+
 }  // namespace
 
 Tensor Module::operator()(const Tensor& x) {
@@ -106,6 +118,13 @@ void Module::requires_grad_(bool on) {
 
 void Module::zero_grad() {
   for (auto& [n, t] : named_parameters()) t.zero_grad();
+}
+
+Module& Module::to(Device device) {
+  NoGradGuard ng;
+  for (auto& [n, t] : named_parameters()) move_in_place(t, device);
+  for (auto& [n, t] : named_buffers()) move_in_place(t, device);
+  return *this;
 }
 
 TensorMap Module::state_dict() const {

@@ -54,9 +54,19 @@ class Module {
   void requires_grad_(bool on);  // freeze or unfreeze every parameter
   void zero_grad();
 
-  TensorMap state_dict() const;  // parameters and buffers
-  // Copies values in place. strict: every key must match; errors list missing, unexpected and
-  // mis-shaped keys together. Non-strict ignores missing and unexpected, never mis-shaped.
+  // Moves every parameter and buffer (and accumulated gradient) to `device` in place: the
+  // handles layers keep, and any copy of them (spectral norm's, an Ema's live entries), point at
+  // the moved storage afterwards. Parameters stay leaves with their requires_grad. Optimizer and
+  // Ema state is not moved: build those after moving the model.
+  Module& to(Device device);
+  Module& cuda() { return to(Device::cuda); }
+  Module& cpu() { return to(Device::cpu); }
+
+  // Parameters and buffers, on the module's device (the handles themselves, not copies).
+  TensorMap state_dict() const;
+  // Copies values in place, from any device. strict: every key must match; errors list missing,
+  // unexpected and mis-shaped keys together. Non-strict ignores missing and unexpected, never
+  // mis-shaped.
   void load_state_dict(const TensorMap& state, bool strict = true);
 
   // Returns an id for remove_forward_hook.

@@ -1,9 +1,12 @@
-// Adam and SGD: one fused pass per parameter over param, grad and state.
+// Adam and SGD: state, device checks, and the fused update kernels (kernels/{cpu,cuda}/optim).
 #include "nn/optim.h"
 
-#include <cmath>
-
 #include "engine/autograd.h"
+#include "engine/backend.h"
+#include "kernels/cpu/optim.h"
+#if GANLITE_WITH_CUDA
+#include "kernels/cuda/optim.h"
+#endif
 
 namespace ganlite::nn {
 namespace {
@@ -19,6 +22,18 @@ TensorMap moments(const char* kind, const std::vector<Tensor>& ts) {
   TensorMap out;
   for (size_t i = 0; i < ts.size(); ++i) out[std::string(kind) + "." + std::to_string(i)] = ts[i];
   return out;
+}
+
+// The gradient of parameter i, contiguous, after checking that the state lives on the
+// parameter's device (an optimizer built before Module::to keeps its state where it was made).
+Tensor step_grad(const Tensor& p, const Tensor& state, size_t i, const char* who) {
+  Tensor g = p.grad();
+  if (!g.defined()) return g;
+  GANLITE_CHECK(g.device() == p.device() && state.device() == p.device(), who, ": parameter ", i,
+                " ", p.shape_str(), " is on ", device_name(p.device()), ", its gradient on ",
+                device_name(g.device()), " and its state on ", device_name(state.device()),
+                " (build the optimizer after moving the model)");
+  return g.contiguous();
 }
 
 void load_moments(const TensorMap& state, const char* kind, std::vector<Tensor>& ts) {
@@ -45,8 +60,13 @@ void Optimizer::zero_grad() {
   for (Tensor& p : params_) p.zero_grad();
 }
 
-Adam::Adam(std::vector<Tensor> params, double lr, double beta1, double beta2, double eps)
-    : Optimizer(std::move(params), lr, "Adam"), beta1_(beta1), beta2_(beta2), eps_(eps) {
+Adam::Adam(std::vector<Tensor> params, double lr, double beta1, double beta2, double eps,
+           double weight_decay)
+    : Optimizer(std::move(params), lr, "Adam"),
+      beta1_(beta1),
+      beta2_(beta2),
+      eps_(eps),
+      weight_decay_(weight_decay) {
   for (const Tensor& p : params_) {
     m_.push_back(zeros_like(p));
     v_.push_back(zeros_like(p));
@@ -56,27 +76,17 @@ Adam::Adam(std::vector<Tensor> params, double lr, double beta1, double beta2, do
 void Adam::step() {
   NoGradGuard ng;
   ++t_;
-  double c1 = 1.0 - std::pow(beta1_, static_cast<double>(t_));
-  double c2 = 1.0 - std::pow(beta2_, static_cast<double>(t_));
+  cpu::AdamParams a;
+  a.lr = lr_, a.beta1 = beta1_, a.beta2 = beta2_, a.eps = eps_, a.weight_decay = weight_decay_;
+  a.step = t_;
   for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor g = params_[i].grad();
+    Tensor g = step_grad(params_[i], m_[i], i, "Adam");
     if (!g.defined()) continue;
-    g = g.contiguous();
-    dispatch_float(params_[i].dtype(), "Adam", [&](auto tag) {
+    Tensor& p = params_[i];
+    dispatch_float(p.dtype(), "Adam", [&](auto tag) {
       using T = decltype(tag);
-      T* p = params_[i].data<T>();
-      T* m = m_[i].data<T>();
-      T* v = v_[i].data<T>();
-      const T* gp = g.data<T>();
-      const T b1 = T(beta1_), b2 = T(beta2_), step = T(lr_ / c1), rc2 = T(1.0 / std::sqrt(c2));
-      const T e = T(eps_);
-      int64_t n = params_[i].numel();
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
-      for (int64_t j = 0; j < n; ++j) {
-        m[j] = b1 * m[j] + (T(1) - b1) * gp[j];
-        v[j] = b2 * v[j] + (T(1) - b2) * gp[j] * gp[j];
-        p[j] -= step * m[j] / (std::sqrt(v[j]) * rc2 + e);
-      }
+      GANLITE_KERNEL(p.device(), adam<T>(a, p.data<T>(), g.data<T>(), m_[i].data<T>(),
+                                         v_[i].data<T>(), p.numel()));
     });
   }
 }
@@ -103,20 +113,15 @@ SGD::SGD(std::vector<Tensor> params, double lr, double momentum)
 
 void SGD::step() {
   NoGradGuard ng;
+  const cpu::SgdParams sp{lr_, momentum_};
   for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor g = params_[i].grad();
+    Tensor g = step_grad(params_[i], velocity_[i], i, "SGD");
     if (!g.defined()) continue;
-    g = g.contiguous();
-    dispatch_float(params_[i].dtype(), "SGD", [&](auto tag) {
+    Tensor& p = params_[i];
+    dispatch_float(p.dtype(), "SGD", [&](auto tag) {
       using T = decltype(tag);
-      T* p = params_[i].data<T>();
-      T* vel = velocity_[i].data<T>();
-      const T* gp = g.data<T>();
-      const T mu = T(momentum_), lr = T(lr_);
-      for (int64_t j = 0; j < params_[i].numel(); ++j) {
-        vel[j] = mu * vel[j] + gp[j];
-        p[j] -= lr * vel[j];
-      }
+      GANLITE_KERNEL(p.device(),
+                     sgd<T>(sp, p.data<T>(), g.data<T>(), velocity_[i].data<T>(), p.numel()));
     });
   }
 }

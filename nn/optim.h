@@ -1,5 +1,7 @@
 // Optimizers over a list of parameter tensors (leaves). Updates run in place under NoGradGuard.
 // Adam: Kingma & Ba, "Adam: A Method for Stochastic Optimization", Algorithm 1 (bias-corrected).
+// The updates are fused kernels (kernels/{cpu,cuda}/optim) on the parameters' device; state is
+// made on that device at construction, so build an optimizer after Module::to.
 #pragma once
 #include <vector>
 
@@ -30,10 +32,11 @@ class Optimizer {
   double lr_;
 };
 
+// weight_decay is PyTorch Adam's L2 term: weight_decay * param is added to the gradient.
 class Adam : public Optimizer {
  public:
   explicit Adam(std::vector<Tensor> params, double lr = 2e-4, double beta1 = 0.5,
-                double beta2 = 0.999, double eps = 1e-8);
+                double beta2 = 0.999, double eps = 1e-8, double weight_decay = 0);
   void step() override;
   int64_t steps() const { return t_; }
   TensorMap state_dict() const override;
@@ -41,7 +44,7 @@ class Adam : public Optimizer {
 
  private:
   std::vector<Tensor> m_, v_;
-  double beta1_, beta2_, eps_;
+  double beta1_, beta2_, eps_, weight_decay_;
   int64_t t_ = 0;
 };
 

@@ -66,6 +66,9 @@ double linear_macs(const Tensor& out, int64_t in_features) {
 }
 
 Profile profile(Module& model, const Shape& input) {
+  // The probe input and labels go where the model's parameters are.
+  std::vector<Tensor> params = model.parameters();
+  Device device = params.empty() ? Device::cpu : params[0].device();
   // Class-conditional modules run with label 0 for every sample (MACs do not depend on the
   // label); their own labels are put back afterwards.
   std::vector<std::pair<LabelConditioned*, Tensor>> labelled;
@@ -73,7 +76,7 @@ Profile profile(Module& model, const Shape& input) {
     if (auto* c = dynamic_cast<LabelConditioned*>(m)) labelled.emplace_back(c, c->labels());
   if (!labelled.empty()) {
     GANLITE_CHECK(!input.empty(), "profile: a class-conditional model needs a batch dimension");
-    for (auto& [c, y] : labelled) c->set_labels(zeros({input[0]}, DType::i64));
+    for (auto& [c, y] : labelled) c->set_labels(zeros({input[0]}, DType::i64, device));
   }
   Profile p;
   std::vector<std::pair<Module*, int>> hooked;
@@ -104,7 +107,7 @@ Profile profile(Module& model, const Shape& input) {
   model.eval();
   try {
     NoGradGuard ng;
-    model(zeros(input));
+    model(zeros(input, DType::f32, device));
   } catch (...) {
     restore();
     model.train(was_training);

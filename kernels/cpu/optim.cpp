@@ -1,0 +1,48 @@
+// The updates run in the parameter's precision; Adam's bias corrections are folded into two
+// scalars (step size lr / c1 and 1 / sqrt(c2)) computed once in double.
+#include "kernels/cpu/optim.h"
+
+#include <cmath>
+
+namespace ganlite::cpu {
+
+template <class T>
+void adam(const AdamParams& p, T* param, const T* grad, T* m, T* v, int64_t n) {
+  double c1 = 1.0 - std::pow(p.beta1, static_cast<double>(p.step));
+  double c2 = 1.0 - std::pow(p.beta2, static_cast<double>(p.step));
+  const T b1 = T(p.beta1), b2 = T(p.beta2), step = T(p.lr / c1), rc2 = T(1.0 / std::sqrt(c2));
+  const T e = T(p.eps), wd = T(p.weight_decay);
+  const bool decay = p.weight_decay != 0;
+#pragma omp parallel for schedule(static) if (n > (1 << 16))
+  for (int64_t j = 0; j < n; ++j) {
+    const T g = decay ? grad[j] + wd * param[j] : grad[j];
+    m[j] = b1 * m[j] + (T(1) - b1) * g;
+    v[j] = b2 * v[j] + (T(1) - b2) * g * g;
+    param[j] -= step * m[j] / (std::sqrt(v[j]) * rc2 + e);
+  }
+}
+
+template <class T>
+void sgd(const SgdParams& p, T* param, const T* grad, T* velocity, int64_t n) {
+  const T mu = T(p.momentum), lr = T(p.lr);
+  for (int64_t j = 0; j < n; ++j) {
+    velocity[j] = mu * velocity[j] + grad[j];
+    param[j] -= lr * velocity[j];
+  }
+}
+
+template <class T>
+void ema(double decay, T* shadow, const T* x, int64_t n) {
+  const T d = T(decay), rest = T(1.0 - decay);
+  for (int64_t i = 0; i < n; ++i) shadow[i] = d * shadow[i] + rest * x[i];
+}
+
+#define GANLITE_OPTIM(T)                                                   \
+  template void adam<T>(const AdamParams&, T*, const T*, T*, T*, int64_t); \
+  template void sgd<T>(const SgdParams&, T*, const T*, T*, int64_t);       \
+  template void ema<T>(double, T*, const T*, int64_t);
+GANLITE_OPTIM(float)
+GANLITE_OPTIM(double)
+#undef GANLITE_OPTIM
+
+}  // namespace ganlite::cpu
