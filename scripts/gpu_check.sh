@@ -5,7 +5,8 @@
 # (never into /), builds into build-gpu/, runs every CUDA test binary (bin/test_cuda*) plainly and
 # under compute-sanitizer (memcheck; racecheck and synccheck on test_cuda), then the benchmarks
 # (PyTorch/cuDNN anchors, bench_kernels when built). Logs and CSVs go to OUTDIR; the summary is
-# printed last. Exit status: the number of failed steps. The device tool returns at most 8 files,
+# printed last. Environment: SANITIZE=0 skips the compute-sanitizer runs, SANITIZER_TIMEOUT (s,
+# default 300) limits each. Exit status: the number of failed steps. The device tool returns at most 8 files,
 # so a run there writes OUTDIR outside $OUT and tars it: gpu_check.sh /tmp/gc; tar czf $OUT/gc.tgz -C /tmp gc
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -64,11 +65,12 @@ for t in $BUILD/bin/test_cuda*; do
   [ -x "$t" ] || continue
   n=$(basename "$t")
   step "$n" "$n.log" "$t"
+  [ "${SANITIZE:-1}" = 1 ] || continue
   # Instrumented runs are 10-100x slower; a time limit keeps a lease from being spent on one.
   step "$n memcheck" "$n.memcheck.log" timeout "${SANITIZER_TIMEOUT:-300}" compute-sanitizer \
     --tool memcheck --error-exitcode 1 --leak-check full "$t"
 done
-if [ -x $BUILD/bin/test_cuda ]; then
+if [ -x $BUILD/bin/test_cuda ] && [ "${SANITIZE:-1}" = 1 ]; then
   for tool in racecheck synccheck; do
     step "test_cuda $tool" "test_cuda.$tool.log" timeout "${SANITIZER_TIMEOUT:-300}" \
       compute-sanitizer --tool $tool --error-exitcode 1 $BUILD/bin/test_cuda "[shared]"
