@@ -68,7 +68,9 @@ int main(int argc, char** argv) {
     rows.push_back({name, bytes, median_ms(reps, fn)});
   };
   const double f = 4.0;
-  add_row("copy_ (dense)", 2 * f * n, [&] { dst.copy_(a); });
+  add_row("cudaMemcpy d2d (ceiling)", 2 * f * n,
+          [&] { cuda::copy_device(dst.data<float>(), a.data<float>(), f * n); });
+  add_row("copy_ (dense, f32 -> f64)", 3 * f * n, [&] { a.to(DType::f64); });
   add_row("add (dense)", 3 * f * n, [&] { add(a, b); });
   add_row("relu", 2 * f * n, [&] { relu(a); });
   add_row("add (row broadcast)", 2 * f * n, [&] {
