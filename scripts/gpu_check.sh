@@ -86,6 +86,9 @@ if [ $BENCH = 1 ]; then
   if [ -x $BUILD/bin/bench_cuda_ops ]; then
     step bench_cuda_ops bench_cuda_ops.log $BUILD/bin/bench_cuda_ops --csv "$OUT/bench_cuda_ops.csv"
   fi
+  if [ -x $BUILD/bin/bench_conv_cuda ]; then
+    step bench_conv_cuda bench_conv_cuda.log $BUILD/bin/bench_conv_cuda --csv "$OUT/bench_conv_cuda.csv"
+  fi
   if [ -x $BUILD/bin/bench_kernels ]; then
     step bench_kernels bench_kernels.log $BUILD/bin/bench_kernels --csv "$OUT/bench_kernels.csv"
   fi
