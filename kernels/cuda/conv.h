@@ -36,7 +36,7 @@ void channel_sum(const T* dy, int64_t n, int64_t c, int64_t hw, T* db);
 
 enum class ConvPass { fprop, dgrad, wgrad };
 
-// The registered versions, in the order the automatic choice prefers them.
+// The registered versions' names (the automatic choice: kernels/cuda/conv/registry.cu).
 std::vector<std::string> conv_versions();
 // Forces a version by name for all later calls; "" returns to GANLITE_CONV_VERSION or automatic.
 // Unknown names throw ganlite::Error listing the known ones.

@@ -134,6 +134,9 @@ TEST_CASE("a forced conv version runs where it implements the pass, else the aut
         std::vector<std::string>{"implicit_gemm", "im2col_gemm", "direct"});
 
   cuda::set_conv_version("");
+  // The automatic rule (registry.cu): implicit_gemm only for short reductions (C*R*S <= 160).
+  const cpu::ConvShape deep = shape(64, 6, 1);  // 64*3*3 = 576
+  CHECK(cuda::conv_version_for<float>(deep, ConvPass::fprop) == "im2col_gemm");
   CHECK(cuda::conv_version_for<float>(plain, ConvPass::fprop) == "implicit_gemm");
   CHECK(cuda::conv_version_for<double>(plain, ConvPass::fprop) == "im2col_gemm");
   CHECK(cuda::conv_version_for<float>(plain, ConvPass::dgrad) == "im2col_gemm");

@@ -59,13 +59,13 @@ TEST_CASE("example architectures give the CPU's output and gradients on CUDA", "
        true},
       {"sngan_discriminator", {{"input_nc", "1"}, {"ndf", "16"}, {"num_classes", "10"}}, 32, true},
       {"stylegan2_generator",
-       {{"resolution", "16"},
+       {{"resolution", "32"},
         {"img_channels", "1"},
         {"z_dim", "32"},
         {"w_dim", "32"},
         {"n_mlp", "2"}},
-       16},
-      {"stylegan2_discriminator", {{"resolution", "16"}, {"img_channels", "1"}}, 16},
+       32},
+      {"stylegan2_discriminator", {{"resolution", "32"}, {"img_channels", "1"}}, 32},
   };
   for (const ModelCase& mc : cases) {
     INFO("model " << mc.name);

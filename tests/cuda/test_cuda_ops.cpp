@@ -63,7 +63,8 @@ double worst(const std::vector<double>& a, const std::vector<double>& b, Tol t, 
 
 }  // namespace
 
-TEST_CASE("every op case gives the CPU result on CUDA, forward and backward", "[cuda][parity][shared]") {
+TEST_CASE("every op case gives the CPU result on CUDA, forward and backward",
+          "[cuda][parity][shared]") {
   REQUIRE(!op_cases().empty());
   for (const OpCase& c : op_cases()) {
     INFO("case " << c.name << " (op " << c.op << ")");

@@ -1,7 +1,10 @@
 // The version registry and the public conv_fprop/dgrad/wgrad: each call asks pick() for the
-// version to run. Automatic choice: grouped convolutions (depthwise and the like, a few channels
-// per group) run "direct", whose one thread per output beats a small GEMM launched per group;
-// the others take the first of implicit_gemm, im2col_gemm that implements the pass and dtype.
+// version to run. The automatic choice follows what bench_conv_cuda measured on an H100
+// (docs/results/gpu.md, 2026-11-23): grouped convolutions (depthwise and the like) run "direct",
+// whose one thread per output beat im2col_gemm's GEMM per group 8x (0.52 vs 4.25 ms, depthwise
+// 256 channels at 64x64, batch 16); implicit_gemm (FP32 fprop) beat im2col_gemm only where the
+// GEMM's reduction C/g*R*S is short (the 7x7 stem, 147: 2.62 vs 3.05 ms; PatchGAN's first layer,
+// 48: 0.26 vs 0.36 ms) and lost up to 4x elsewhere; everything else runs im2col_gemm.
 #include <cstdlib>
 #include <string>
 #include <type_traits>
@@ -13,7 +16,7 @@ namespace ganlite::cuda {
 namespace conv {
 namespace {
 
-// In the automatic choice's order of preference.
+// Every registered version (the automatic choice is pick()'s rule, not this order).
 const std::vector<const Version*>& versions() {
   static const std::vector<const Version*> all = {&implicit_gemm(), &im2col_gemm(), &direct()};
   return all;
@@ -63,8 +66,9 @@ const Version& pick(const ConvShape& cs, ConvPass pass) {
     chosen = &find(env, "GANLITE_CONV_VERSION");
   if (chosen && runs<T>(*chosen, cs, pass)) return *chosen;
   if (cs.groups > 1) return direct();
-  for (const Version* v : versions())
-    if (runs<T>(*v, cs, pass)) return *v;
+  const int64_t reduction = cs.c / cs.groups * cs.r * cs.s;
+  if (reduction <= 160 && runs<T>(implicit_gemm(), cs, pass)) return implicit_gemm();
+  if (runs<T>(im2col_gemm(), cs, pass)) return im2col_gemm();
   return direct();
 }
 
