@@ -155,8 +155,10 @@ StyledConv::StyledConv(int64_t in, int64_t out, int64_t w_dim, bool upsample) {
 Tensor StyledConv::forward(const Tensor& x, const Tensor& w) {
   Tensor y = conv->forward(x, w);
   const Shape& s = y.shape();
-  Tensor noise = fixed_noise;
-  if (!noise.defined()) noise = randn({s[0], 1, s[2], s[3]}, default_generator());
+  // Fixed noise is a plain member (not a buffer Module::to moves): it follows y's device here.
+  Tensor noise = fixed_noise.defined()
+                     ? fixed_noise.to(y.device())
+                     : randn({s[0], 1, s[2], s[3]}, default_generator(), y.dtype(), y.device());
   GANLITE_CHECK(noise.dim() == 4 && noise.shape()[1] == 1 && noise.shape()[2] == s[2] &&
                     noise.shape()[3] == s[3],
                 "StyledConv: fixed noise must be (1 or N, 1, ", s[2], ", ", s[3], "), got ",
