@@ -11,6 +11,7 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "gan/registry.h"
+#include "gan/stylegan2.h"
 #include "nn/cond_bn.h"
 
 using namespace ganlite;
@@ -74,6 +75,12 @@ TEST_CASE("example architectures give the CPU's output and gradients on CUDA", "
     manual_seed(5);
     nn::ModulePtr gpu_net = gan::make_model(mc.name, mc.options);
     gpu_net->to(Device::cuda);
+    // StyleGAN2 draws fresh per-layer noise at each forward: fix the same noise for both.
+    if (auto* sg = dynamic_cast<gan::StyleGan2Generator*>(cpu_net.get())) {
+      Generator noise_a(21), noise_b(21);
+      sg->set_fixed_noise(noise_a);
+      dynamic_cast<gan::StyleGan2Generator&>(*gpu_net).set_fixed_noise(noise_b);
+    }
     Generator gen(9);
     Tensor x = randn(gan::profile_input(mc.name, mc.options, 2, mc.size, mc.size), gen);
     if (mc.labels) {
