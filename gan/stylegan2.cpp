@@ -157,7 +157,7 @@ Tensor StyledConv::forward(const Tensor& x, const Tensor& w) {
   const Shape& s = y.shape();
   // Fixed noise is a plain member (not a buffer Module::to moves): it follows y's device here.
   Tensor noise = fixed_noise.defined()
-                     ? fixed_noise.to(y.device())
+                     ? fixed_noise.to(y.device()).to(y.dtype())
                      : randn({s[0], 1, s[2], s[3]}, default_generator(), y.dtype(), y.device());
   GANLITE_CHECK(noise.dim() == 4 && noise.shape()[1] == 1 && noise.shape()[2] == s[2] &&
                     noise.shape()[3] == s[3],

@@ -18,16 +18,28 @@ void check_name(const std::string& name, const char* what) {
                 name, "' must be non-empty and contain no '.'");
 }
 
-// Re-points t's impl at a dense copy on `device`; every handle sharing the impl follows.
-void move_in_place(const Tensor& t, Device device) {
-  if (!t.defined() || t.device() == device) return;
+// Re-points t's impl at convert(t) (a dense copy on another device or in another dtype); every
+// handle sharing the impl follows.
+template <class F>
+void convert_in_place(const Tensor& t, F convert) {
   TensorImpl& impl = *t.impl();
-  Tensor moved = t.detach().to(device);
+  Tensor moved = convert(t.detach());
   impl.storage = moved.impl()->storage;
   impl.shape = moved.shape();
   impl.strides = moved.strides();
   impl.offset = moved.offset();
-  if (impl.grad.defined()) impl.grad = impl.grad.detach().to(device);
+  impl.dtype = moved.dtype();
+  if (impl.grad.defined()) impl.grad = convert(impl.grad.detach());
+}
+
+void move_in_place(const Tensor& t, Device device) {
+  if (t.defined() && t.device() != device)
+    convert_in_place(t, [device](const Tensor& x) { return x.to(device); });
+}
+
+void cast_in_place(const Tensor& t, DType dtype) {
+  if (t.defined() && is_float(t.dtype()) && t.dtype() != dtype)
+    convert_in_place(t, [dtype](const Tensor& x) { return x.to(dtype); });
 }
 
 }  // namespace
@@ -127,6 +139,14 @@ Module& Module::to(Device device) {
   return *this;
 }
 
+Module& Module::to(DType dtype) {
+  GANLITE_CHECK(is_float(dtype), "Module::to: dtype must be f32 or f64, got ", dtype_name(dtype));
+  NoGradGuard ng;
+  for (auto& [n, t] : named_parameters()) cast_in_place(t, dtype);
+  for (auto& [n, t] : named_buffers()) cast_in_place(t, dtype);
+  return *this;
+}
+
 TensorMap Module::state_dict() const {
   TensorMap out;
   for (auto& [n, t] : named_parameters()) out[n] = t;
@@ -169,9 +189,9 @@ int Module::register_forward_hook(ForwardHook hook) {
 }
 
 void Module::remove_forward_hook(int id) {
-  hooks_.erase(std::remove_if(hooks_.begin(), hooks_.end(),
-                              [id](const auto& h) { return h.first == id; }),
-               hooks_.end());
+  hooks_.erase(
+      std::remove_if(hooks_.begin(), hooks_.end(), [id](const auto& h) { return h.first == id; }),
+      hooks_.end());
 }
 
 std::shared_ptr<Tensor> Module::tap(const std::string& dotted) {

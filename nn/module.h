@@ -59,6 +59,9 @@ class Module {
   // the moved storage afterwards. Parameters stay leaves with their requires_grad. Optimizer and
   // Ema state is not moved: build those after moving the model.
   Module& to(Device device);
+  // Casts floating parameters and buffers in place (integer buffers keep their dtype): f64
+  // copies of a model are the reference the f32 CPU and CUDA results are measured against.
+  Module& to(DType dtype);
   Module& cuda() { return to(Device::cuda); }
   Module& cpu() { return to(Device::cpu); }
 

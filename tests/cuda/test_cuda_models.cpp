@@ -1,9 +1,9 @@
 // Whole models on the GPU: each example architecture (small widths) runs forward and backward
-// on CUDA from the CPU model's weights, and the output and every parameter gradient match the
-// CPU's. Compared by norms: a deep net sums in another order on each device, so single near-zero
-// elements are not a fair test. A conv bias followed by a norm layer has a true gradient of zero
-// that both devices compute as rounding noise; those are held to the scale of the whole model's
-// gradient instead of their own.
+// on CUDA and on the CPU in f32 from the same weights, and both are measured against the same
+// model in f64 on the CPU. The CUDA result must be about as close to the f64 truth as the CPU's
+// f32 result is: deep nets sum in another order on each device, so elementwise equality is not
+// the test, distance to the truth is. Norms, not elements: a conv bias followed by a norm layer
+// has a true gradient of zero that every run computes as rounding noise.
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -25,7 +25,7 @@ double norm(const Tensor& a) {
 }
 
 double diff_norm(const Tensor& a, const Tensor& b) {
-  return norm(a.to(Device::cpu) - b.to(Device::cpu));
+  return norm(a.to(Device::cpu).to(DType::f64) - b.to(Device::cpu).to(DType::f64));
 }
 
 struct ModelCase {
@@ -70,44 +70,51 @@ TEST_CASE("example architectures give the CPU's output and gradients on CUDA", "
   };
   for (const ModelCase& mc : cases) {
     INFO("model " << mc.name);
-    manual_seed(5);
-    nn::ModulePtr cpu_net = gan::make_model(mc.name, mc.options);
-    manual_seed(5);
-    nn::ModulePtr gpu_net = gan::make_model(mc.name, mc.options);
-    gpu_net->to(Device::cuda);
-    // StyleGAN2 draws fresh per-layer noise at each forward: fix the same noise for both.
-    if (auto* sg = dynamic_cast<gan::StyleGan2Generator*>(cpu_net.get())) {
-      Generator noise_a(21), noise_b(21);
-      sg->set_fixed_noise(noise_a);
-      dynamic_cast<gan::StyleGan2Generator&>(*gpu_net).set_fixed_noise(noise_b);
-    }
+    auto build = [&] {
+      manual_seed(5);
+      return gan::make_model(mc.name, mc.options);
+    };
+    nn::ModulePtr nets[3] = {build(), build(), build()};  // f32 cpu, f32 cuda, f64 cpu (truth)
+    nets[1]->to(Device::cuda);
+    nets[2]->to(DType::f64);
     Generator gen(9);
     Tensor x = randn(gan::profile_input(mc.name, mc.options, 2, mc.size, mc.size), gen);
-    if (mc.labels) {
-      Tensor y = from_vector<int64_t>({3, 7}, {2});
-      nn::set_labels(*cpu_net, y);
-      nn::set_labels(*gpu_net, y.cuda());
+    Tensor r = randn({1}, gen);  // replaced below once the output shape is known
+    Tensor out[3];
+    for (int i = 0; i < 3; ++i) {
+      Device dev = i == 1 ? Device::cuda : Device::cpu;
+      DType dt = i == 2 ? DType::f64 : DType::f32;
+      // StyleGAN2 draws fresh per-layer noise at each forward: fix the same noise for all three.
+      if (auto* sg = dynamic_cast<gan::StyleGan2Generator*>(nets[i].get())) {
+        Generator noise(21);
+        sg->set_fixed_noise(noise);
+      }
+      if (mc.labels) nn::set_labels(*nets[i], from_vector<int64_t>({3, 7}, {2}).to(dev));
+      out[i] = (*nets[i])(x.to(dt).to(dev));
+      if (i == 0) r = randn(out[0].shape(), gen);
+      sum(out[i] * r.to(dt).to(dev)).backward();
     }
-    Tensor a = (*cpu_net)(x), b = (*gpu_net)(x.cuda());
-    REQUIRE(b.device() == Device::cuda);
-    CHECK(diff_norm(a, b) <= 1e-4 * norm(a));
-    Tensor r = randn(a.shape(), gen);
-    sum(a * r).backward();
-    sum(b * r.cuda()).backward();
-    auto pa = cpu_net->named_parameters(), pb = gpu_net->named_parameters();
-    REQUIRE(pa.size() == pb.size());
+    REQUIRE(out[1].device() == Device::cuda);
+    double e_cpu = diff_norm(out[0], out[2]), e_gpu = diff_norm(out[1], out[2]);
+    INFO("output: |cpu32 - f64| " << e_cpu << ", |cuda - f64| " << e_gpu << ", |f64| "
+                                  << norm(out[2]));
+    CHECK(e_gpu <= 4 * e_cpu + 1e-5 * norm(out[2]));
+    auto p32 = nets[0]->named_parameters(), pgpu = nets[1]->named_parameters(),
+         p64 = nets[2]->named_parameters();
+    REQUIRE(p32.size() == pgpu.size());
     double total = 0;
-    for (auto& [name, p] : pa)
+    for (auto& [name, p] : p64)
       if (p.grad().defined()) total += std::pow(norm(p.grad()), 2);
     total = std::sqrt(total);
-    for (size_t i = 0; i < pa.size(); ++i) {
-      Tensor ga = pa[i].second.grad(), gb = pb[i].second.grad();
-      REQUIRE(ga.defined() == gb.defined());
-      if (!ga.defined()) continue;
-      double d = diff_norm(ga, gb), own = norm(ga);
-      INFO("parameter " << pa[i].first << ": |cuda - cpu| " << d << ", |cpu| " << own
-                        << ", whole-model gradient norm " << total);
-      CHECK(d <= 1e-3 * own + 1e-6 * total);
+    for (size_t i = 0; i < p64.size(); ++i) {
+      Tensor truth = p64[i].second.grad();
+      REQUIRE(truth.defined() == pgpu[i].second.grad().defined());
+      if (!truth.defined()) continue;
+      double ec = diff_norm(p32[i].second.grad(), truth);
+      double eg = diff_norm(pgpu[i].second.grad(), truth);
+      INFO("parameter " << p64[i].first << ": |cpu32 - f64| " << ec << ", |cuda - f64| " << eg
+                        << ", |f64| " << norm(truth) << ", whole-model gradient norm " << total);
+      CHECK(eg <= 4 * ec + 1e-4 * norm(truth) + 1e-6 * total);
     }
   }
 }
