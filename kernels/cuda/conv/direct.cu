@@ -2,7 +2,10 @@
 // from the definition of the convolution: fprop one per y element over (c, r, s) of its group,
 // dgrad one per dx element over the (k, r, s) that read it, wgrad one per dw element over
 // (n, p, q). No shared memory, no tiling, every shape (stride, padding, dilation, groups).
-// wgrad's threads run long serial loops (N*P*Q terms each): correct, not fast.
+// wgrad's threads run long serial loops (N*P*Q terms each): correct, not fast. Sums are carried
+// in double: a thread adds thousands of terms one after another (StyleGAN2's grouped convs:
+// 4608 per output), and in float that serial order lost three digits against the CPU's blocked
+// GEMM sums in the whole-generator test (docs/results/gpu.md).
 #include "kernels/cuda/conv/registry.h"
 #include "kernels/cuda/stream.cuh"
 
@@ -17,7 +20,7 @@ __global__ void fprop_kernel(ConvShape cs, const T* x, const T* w, const T* bias
        i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t img = i / (cs.k * pq), k = i / pq % cs.k, p = i % pq / cs.q, q = i % cs.q;
     const int64_t c0 = k / g_k * g_c;
-    T sum = bias ? bias[k] : T(0);
+    double sum = bias ? double(bias[k]) : 0.0;
     for (int64_t c = 0; c < g_c; ++c)
       for (int64_t r = 0; r < cs.r; ++r) {
         const int64_t ih = p * cs.stride_h - cs.pad_h + r * cs.dil_h;
@@ -25,11 +28,11 @@ __global__ void fprop_kernel(ConvShape cs, const T* x, const T* w, const T* bias
         for (int64_t s = 0; s < cs.s; ++s) {
           const int64_t iw = q * cs.stride_w - cs.pad_w + s * cs.dil_w;
           if (iw < 0 || iw >= cs.w) continue;
-          sum += w[((k * g_c + c) * cs.r + r) * cs.s + s] *
-                 x[((img * cs.c + c0 + c) * cs.h + ih) * cs.w + iw];
+          sum += double(w[((k * g_c + c) * cs.r + r) * cs.s + s]) *
+                 double(x[((img * cs.c + c0 + c) * cs.h + ih) * cs.w + iw]);
         }
       }
-    y[i] = sum;
+    y[i] = static_cast<T>(sum);
   }
 }
 
@@ -41,7 +44,7 @@ __global__ void dgrad_kernel(ConvShape cs, const T* dy, const T* w, T* dx) {
        i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t img = i / (cs.c * hw), c = i / hw % cs.c, h = i % hw / cs.w, x = i % cs.w;
     const int64_t k0 = c / g_c * g_k, cl = c % g_c;
-    T sum = T(0);
+    double sum = 0;
     for (int64_t k = k0; k < k0 + g_k; ++k)
       for (int64_t r = 0; r < cs.r; ++r) {
         const int64_t th = h + cs.pad_h - r * cs.dil_h;
@@ -49,11 +52,11 @@ __global__ void dgrad_kernel(ConvShape cs, const T* dy, const T* w, T* dx) {
         for (int64_t s = 0; s < cs.s; ++s) {
           const int64_t tw = x + cs.pad_w - s * cs.dil_w;
           if (tw < 0 || tw % cs.stride_w != 0 || tw / cs.stride_w >= cs.q) continue;
-          sum += w[((k * g_c + cl) * cs.r + r) * cs.s + s] *
-                 dy[((img * cs.k + k) * cs.p + th / cs.stride_h) * cs.q + tw / cs.stride_w];
+          sum += double(w[((k * g_c + cl) * cs.r + r) * cs.s + s]) *
+                 double(dy[((img * cs.k + k) * cs.p + th / cs.stride_h) * cs.q + tw / cs.stride_w]);
         }
       }
-    dx[i] = sum;
+    dx[i] = static_cast<T>(sum);
   }
 }
 
@@ -65,7 +68,7 @@ __global__ void wgrad_kernel(ConvShape cs, const T* x, const T* dy, T* dw) {
        i += int64_t(gridDim.x) * blockDim.x) {
     const int64_t k = i / (g_c * rs), cl = i / rs % g_c, r = i % rs / cs.s, s = i % cs.s;
     const int64_t c = k / g_k * g_c + cl;
-    T sum = T(0);
+    double sum = 0;
     for (int64_t img = 0; img < cs.n; ++img)
       for (int64_t p = 0; p < cs.p; ++p) {
         const int64_t ih = p * cs.stride_h - cs.pad_h + r * cs.dil_h;
@@ -73,11 +76,11 @@ __global__ void wgrad_kernel(ConvShape cs, const T* x, const T* dy, T* dw) {
         for (int64_t q = 0; q < cs.q; ++q) {
           const int64_t iw = q * cs.stride_w - cs.pad_w + s * cs.dil_w;
           if (iw < 0 || iw >= cs.w) continue;
-          sum += dy[((img * cs.k + k) * cs.p + p) * cs.q + q] *
-                 x[((img * cs.c + c) * cs.h + ih) * cs.w + iw];
+          sum += double(dy[((img * cs.k + k) * cs.p + p) * cs.q + q]) *
+                 double(x[((img * cs.c + c) * cs.h + ih) * cs.w + iw]);
         }
       }
-    dw[i] = sum;
+    dw[i] = static_cast<T>(sum);
   }
 }
 
