@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "gan/spec.h"
 
 namespace ganlite::cli {
 namespace {
@@ -74,6 +77,51 @@ std::string human(double v) {
 std::string ArgReader::value(const std::string& flag) {
   if (done()) throw UsageError(flag + " needs a value");
   return next();
+}
+
+bool ModelArgs::take(const std::string& a, ArgReader& r) {
+  if (a == "--model") {
+    model = r.value(a);
+  } else if (a == "--set") {
+    const std::string kv = r.value(a);
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError("--set expects key=value, got '" + kv + "'");
+    options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  } else if (a == "--size") {
+    const std::string v = r.value(a);
+    const size_t x = v.find('x');
+    h = parse_positive("--size", v.substr(0, x));
+    w = x == std::string::npos ? h : parse_positive("--size", v.substr(x + 1));
+    size_given = true;
+  } else if (a == "--net") {
+    net = r.value(a);
+    if (net != "G" && net != "D") throw UsageError("--net expects G or D, got " + net);
+  } else if (!a.empty() && a[0] != '-' && spec_path.empty()) {
+    spec_path = a;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void ModelArgs::resolve(const char* who) {
+  if (!spec_path.empty()) {
+    if (!model.empty())
+      throw UsageError(std::string(who) + ": give SPEC.json or --model, not both");
+    nlohmann::json resolved = gan::resolve_spec(gan::read_spec_file(spec_path));
+    model = resolved["model"][net]["name"].get<std::string>();
+    gan::Options from_spec = gan::spec_model_options(resolved, net);
+    for (auto& [k, v] : options) from_spec[k] = v;
+    options = from_spec;
+    const nlohmann::json& data = resolved["data"];
+    const bool folder = data["dataset"].get<std::string>().find("folder") != std::string::npos;
+    const nlohmann::json& size = data[folder ? "crop_size" : "image_size"];
+    if (!size_given && size.is_number_integer()) h = w = size.get<int64_t>();
+  }
+  if (model.empty())
+    throw UsageError(std::string(who) + ": SPEC.json or --model NAME is required (see ganlite " +
+                     who + " --help)");
 }
 
 }  // namespace ganlite::cli

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "gan/registry.h"
+
 namespace ganlite::cli {
 
 // A command-line mistake: printed as "ganlite: <message>", exit code 2.
@@ -43,6 +45,20 @@ class ArgReader {
  private:
   const std::vector<std::string>& args_;
   size_t i_ = 0;
+};
+
+// The network a command works on (profile, bench model): SPEC.json's model.G (model.D with
+// --net D) or --model NAME, --set options over the spec's, and the input size: --size, else the
+// spec's (crop_size for image folders, image_size otherwise), else 256.
+struct ModelArgs {
+  std::string spec_path, model, net = "G";
+  gan::Options options;
+  int64_t h = 256, w = 256;
+  bool size_given = false;
+  // Takes --model, --set, --size, --net and a positional SPEC.json; false for any other flag.
+  bool take(const std::string& a, ArgReader& r);
+  // Applies the spec, if any; `who` names the command in usage errors.
+  void resolve(const char* who);
 };
 
 }  // namespace ganlite::cli

@@ -1,6 +1,7 @@
-// ganlite bench: timing benchmarks, one subcommand each. `bench osgan SPEC.json` times the
-// two-stage against the one-stage (OSGAN) training step of a spec's networks (compress/osgan/
-// bench.h). A later benchmark adds a row to subcommands() and a function beside cmd_osgan.
+// ganlite bench: timing benchmarks, one subcommand each. `bench model` times a network's
+// inference per batch size and a training iteration (gan/bench.h); `bench osgan SPEC.json` times
+// the two-stage against the one-stage (OSGAN) training step of a spec's networks
+// (compress/osgan/bench.h). A new benchmark adds a row to subcommands() and a function here.
 #include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,8 @@
 
 #include "apps/cli.h"
 #include "compress/osgan/bench.h"
+#include "engine/backend.h"
+#include "gan/bench.h"
 #include "gan/spec.h"
 
 namespace ganlite::cli {
@@ -91,8 +94,8 @@ int cmd_osgan(const std::vector<std::string>& args) {
   if (!device_given) o.device = spec["device"].get<std::string>();
   if (o.device == "cuda") {
     std::fprintf(stderr,
-                 "ganlite: bench osgan: device cuda%s: the CUDA backend is not there yet (tensors "
-                 "live on the CPU only); run with --device cpu\n",
+                 "ganlite: bench osgan: device cuda%s: the OSGAN step does not run on CUDA yet (it "
+                 "reads its gradient ratios on the host); run with --device cpu\n",
                  device_given ? "" : " (from the spec)");
     return 1;
   }
@@ -124,8 +127,140 @@ int cmd_osgan(const std::vector<std::string>& args) {
   return 0;
 }
 
+std::vector<int64_t> parse_batches(const std::string& flag, const std::string& v) {
+  std::vector<int64_t> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    const size_t comma = v.find(',', start);
+    out.push_back(parse_positive(flag, v.substr(start, comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+int cmd_model(const std::vector<std::string>& args) {
+  ModelArgs m;
+  gan::BenchOptions o;
+  bool json = false;
+  ArgReader r(args);
+  while (!r.done()) {
+    const std::string a = r.next();
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "usage: ganlite bench model (SPEC.json [--net G|D] | --model NAME) [--set key=value]...\n"
+          "                           [--size H[xW]] [--batch 1,16] [--runs N] [--warmup N]\n"
+          "                           [--train-with D_NAME] [--train-batch N] [--device cpu|cuda]\n"
+          "                           [--save DIR] [--json]\n\n"
+          "Inference latency of the network per batch size (eval mode, no autograd) and, with a\n"
+          "discriminator, one training iteration: a D step on a real batch and the detached\n"
+          "fake, then a G step against the updated D (LSGAN losses, Adam 2e-4, 0.5, 0.999).\n"
+          "Warm-up runs, a device synchronisation after each run, median and p90 of the timed\n"
+          "runs (the gan-compression protocol). GFLOP/s counts 2 x the true MACs per image;\n"
+          "the ceiling is a 2048^3 SGEMM through matmul on the same device, in the same run.\n\n"
+          "  --batch LIST       inference batch sizes (default 1,16)\n"
+          "  --runs N           timed runs (default 10); --warmup N untimed first (default 2)\n"
+          "  --train-with NAME  registry name of D for the training iteration (a SPEC.json's\n"
+          "                     model.D is used when this is not given)\n"
+          "  --train-batch N    batch of the training iteration (default 1)\n"
+          "  --save DIR         write DIR/weights.safetensors (D's under D.) and "
+          "DIR/io.safetensors\n"
+          "                     (a batch-1 input and its output) for the PyTorch peer\n"
+          "  --json             print the result as JSON\n");
+      return 0;
+    } else if (a == "--batch") {
+      o.batches = parse_batches(a, r.value(a));
+    } else if (a == "--runs") {
+      o.runs = static_cast<int>(parse_positive(a, r.value(a)));
+    } else if (a == "--warmup") {
+      o.warmup = static_cast<int>(parse_nonnegative(a, r.value(a)));
+    } else if (a == "--train-with") {
+      o.d_model = r.value(a);
+    } else if (a == "--train-batch") {
+      o.train_batch = parse_positive(a, r.value(a));
+    } else if (a == "--device") {
+      const std::string d = r.value(a);
+      if (d != "cpu" && d != "cuda")
+        throw UsageError("--device expects cpu or cuda, got '" + d + "'");
+      o.device = d == "cuda" ? Device::cuda : Device::cpu;
+    } else if (a == "--save") {
+      o.save_dir = r.value(a);
+    } else if (a == "--json") {
+      json = true;
+    } else if (!m.take(a, r)) {
+      throw UsageError("bench model: unknown option " + a);
+    }
+  }
+  m.resolve("bench model");
+  if (o.device == Device::cuda) {
+    std::string why;
+    if (!cuda_available(&why)) {
+      std::fprintf(stderr, "ganlite: bench model: --device cuda: %s\n", why.c_str());
+      return 1;
+    }
+  }
+  o.model = m.model;
+  o.options = m.options;
+  o.height = m.h;
+  o.width = m.w;
+  if (o.d_model.empty() && !m.spec_path.empty() && m.net == "G") {
+    nlohmann::json resolved = gan::resolve_spec(gan::read_spec_file(m.spec_path));
+    if (resolved["model"].contains("D")) {
+      o.d_model = resolved["model"]["D"]["name"].get<std::string>();
+      o.d_options = gan::spec_model_options(resolved, "D");
+    }
+  }
+  const gan::BenchResult b = gan::bench_model(o);
+  const char* device = o.device == Device::cuda ? "cuda" : "cpu";
+  if (json) {
+    nlohmann::json j;
+    j["model"] = o.model;
+    j["options"] = o.options;
+    j["device"] = device;
+    j["threads"] = b.threads;
+    j["input"] = b.input;
+    j["params"] = b.params;
+    j["macs_torchprofile"] = b.macs_torchprofile;
+    j["macs_true"] = b.macs_true;
+    j["peak_gflops"] = b.peak_gflops;
+    j["infer"] = nlohmann::json::array();
+    for (const auto& t : b.infer)
+      j["infer"].push_back({{"batch", t.batch},
+                            {"median_ms", t.median_ms},
+                            {"p90_ms", t.p90_ms},
+                            {"gflops", t.gflops},
+                            {"pct_peak", 100 * t.gflops / b.peak_gflops}});
+    if (b.trained)
+      j["train_step"] = {{"batch", b.train_step.batch},
+                         {"median_ms", b.train_step.median_ms},
+                         {"p90_ms", b.train_step.p90_ms},
+                         {"d_model", o.d_model}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%s on %s (%d threads), input %s: params %s, MACs %s (torchprofile) / %s (true)\n",
+              o.model.c_str(), device, b.threads, shape_str(b.input).c_str(),
+              human(b.params).c_str(), human(b.macs_torchprofile).c_str(),
+              human(b.macs_true).c_str());
+  std::printf("ceiling: SGEMM 2048^3 at %.1f GFLOP/s; %d warm-up + %d timed runs\n", b.peak_gflops,
+              o.warmup, o.runs);
+  for (const auto& t : b.infer)
+    std::printf(
+        "infer batch %-3lld median %9.2f ms  p90 %9.2f ms  %8.1f GFLOP/s  %5.1f%% of SGEMM\n",
+        (long long)t.batch, t.median_ms, t.p90_ms, t.gflops, 100 * t.gflops / b.peak_gflops);
+  if (b.trained)
+    std::printf("train iteration (D %s, batch %lld) median %9.2f ms  p90 %9.2f ms\n",
+                o.d_model.c_str(), (long long)b.train_step.batch, b.train_step.median_ms,
+                b.train_step.p90_ms);
+  return 0;
+}
+
 const std::vector<Subcommand>& subcommands() {
   static const std::vector<Subcommand> table = {
+      {"model",
+       "(SPEC.json | --model NAME) [--batch 1,16] [--train-with D] [--device cpu|cuda] [--json]\n"
+       "        inference latency per batch and a training iteration",
+       cmd_model},
       {"osgan",
        "SPEC.json [--device cpu|cuda] [--steps N] [--warmup N] [--json]\n"
        "        two-stage vs one-stage (OSGAN) training step",
@@ -147,7 +282,7 @@ int cmd_bench(const std::vector<std::string>& args) {
 }
 
 const RegisterCommand reg{{"bench",
-                           "bench osgan SPEC.json [--device cpu|cuda] [--steps N] [--json]\n"
+                           "bench (model | osgan) ... [--json]\n"
                            "        timing benchmarks (ganlite bench --help lists them)",
                            cmd_bench}};
 

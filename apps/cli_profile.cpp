@@ -30,63 +30,27 @@ void print_profile_help() {
 }
 
 int cmd_profile(const std::vector<std::string>& args) {
-  std::string model, spec_path, net_key = "G";
-  gan::Options options;
-  int64_t h = 256, w = 256, batch = 1;
-  bool json = false, size_given = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-      return args[++i];
-    };
+  ModelArgs m;
+  int64_t batch = 1;
+  bool json = false;
+  ArgReader r(args);
+  while (!r.done()) {
+    const std::string a = r.next();
     if (a == "--help" || a == "-h") {
       print_profile_help();
       return 0;
-    } else if (a == "--model") {
-      model = value();
-    } else if (a == "--set") {
-      std::string kv = value();
-      size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw UsageError("--set expects key=value, got '" + kv + "'");
-      options[kv.substr(0, eq)] = kv.substr(eq + 1);
-    } else if (a == "--size") {
-      std::string v = value();
-      size_t x = v.find('x');
-      h = parse_positive("--size", v.substr(0, x));
-      w = x == std::string::npos ? h : parse_positive("--size", v.substr(x + 1));
-      size_given = true;
     } else if (a == "--batch") {
-      batch = parse_positive("--batch", value());
+      batch = parse_positive("--batch", r.value(a));
     } else if (a == "--json") {
       json = true;
-    } else if (a == "--net") {
-      net_key = value();
-      if (net_key != "G" && net_key != "D")
-        throw UsageError("--net expects G or D, got " + net_key);
-    } else if (!a.empty() && a[0] != '-' && spec_path.empty()) {
-      spec_path = a;
-    } else {
+    } else if (!m.take(a, r)) {
       throw UsageError("profile: unknown option " + a);
     }
   }
-  if (!spec_path.empty()) {
-    if (!model.empty()) throw UsageError("profile: give SPEC.json or --model, not both");
-    // The spec's network with its options; --set entries override them.
-    nlohmann::json resolved = gan::resolve_spec(gan::read_spec_file(spec_path));
-    model = resolved["model"][net_key]["name"].get<std::string>();
-    gan::Options from_spec = gan::spec_model_options(resolved, net_key);
-    for (auto& [k, v] : options) from_spec[k] = v;
-    options = from_spec;
-    // Folder datasets feed crops to the network; Fashion-MNIST tasks feed image_size.
-    const nlohmann::json& data = resolved["data"];
-    bool folder = data["dataset"].get<std::string>().find("folder") != std::string::npos;
-    const nlohmann::json& size = data[folder ? "crop_size" : "image_size"];
-    if (!size_given && size.is_number_integer()) h = w = size.get<int64_t>();
-  }
-  if (model.empty())
-    throw UsageError("profile: SPEC.json or --model NAME is required (see ganlite profile --help)");
+  m.resolve("profile");
+  const std::string& model = m.model;
+  const gan::Options& options = m.options;
+  const int64_t h = m.h, w = m.w;
   nn::ModulePtr net = gan::make_model(model, options);
   const Shape input = gan::profile_input(model, options, batch, h, w);
   nn::Profile p = nn::profile(*net, input);
