@@ -37,6 +37,17 @@ MODELS = [
 ]
 
 
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main():
     device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
     if device not in ("cpu", "cuda"):
@@ -72,7 +83,7 @@ def main():
             print(table[-1], flush=True)
         rows[-1]["macs_true"] = ours["macs_true"]
     result = {"date": datetime.date.today().isoformat(), "device": device,
-              "cpu": platform.processor() or platform.machine(), "threads": ours["threads"],
+              "cpu": cpu_name(), "threads": ours["threads"],
               "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
               "commit": commit, "results": rows}
     out = os.path.join(ROOT, "benchmarks", "results", f"{result['date']}-{device}.json")
