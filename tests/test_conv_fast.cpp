@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "kernels/cpu/conv_avx2.h"
@@ -96,4 +97,47 @@ TEST_CASE("GANLITE_CONV_CPU is read at every call", "[conv][fast]") {
   REQUIRE(d == a);
   for (size_t i = 0; i < a.size(); ++i)
     REQUIRE(std::abs(a[i] - b[i]) <= 1e-4 * (1 + std::abs(b[i])));
+}
+
+TEST_CASE("depthwise conv: the direct kernels match the im2col + GEMM path, with gradients",
+          "[conv][fast]") {
+  struct Dw {
+    int64_t n, c, h, w, mult, r, stride, pad, dil;
+  };
+  const Dw cases[] = {
+      {16, 64, 18, 18, 1, 3, 1, 1, 1},  // the mobile student's separable layer, smaller
+      {2, 5, 13, 11, 2, 3, 2, 1, 1},    // multiplier 2, stride 2, odd sizes
+      {1, 4, 12, 15, 1, 5, 1, 4, 2},    // 5x5, dilation 2, padding wider than the image edge
+      {3, 2, 7, 9, 3, 3, 3, 0, 1},      // stride 3, no padding
+      {2, 3, 7, 6, 1, 3, 1, 2, 1},      // 3x3 fast rows with padding 2: two edge columns a side
+      {1, 3, 8, 5, 1, 3, 1, 0, 1},      // 3x3 fast rows, no padding: no edge columns
+  };
+  for (const Dw& t : cases) {
+    INFO("depthwise " << t.n << "x" << t.c << "x" << t.h << "x" << t.w << " mult " << t.mult
+                      << " r " << t.r << " stride " << t.stride << " pad " << t.pad << " dil "
+                      << t.dil);
+    std::vector<float> out[2], gx[2], gw[2];
+    for (int blas = 0; blas < 2; ++blas) {
+      Generator gen(3);
+      Tensor x = randn({t.n, t.c, t.h, t.w}, gen).requires_grad_();
+      Tensor w = randn({t.c * t.mult, 1, t.r, t.r}, gen).requires_grad_();
+      if (blas) setenv("GANLITE_CONV_CPU", "blas", 1);
+      Tensor y = conv2d(x, w, Tensor(), {t.stride, t.stride}, {t.pad, t.pad}, {t.dil, t.dil}, t.c);
+      Generator gr(4);
+      sum(y * randn(y.shape(), gr)).backward();
+      unsetenv("GANLITE_CONV_CPU");
+      out[blas] = y.to_vector<float>();
+      gx[blas] = x.grad().to_vector<float>();
+      gw[blas] = w.grad().to_vector<float>();
+    }
+    for (auto* pair : {out, gx, gw}) {
+      REQUIRE(pair[0].size() == pair[1].size());
+      double worst = 0;
+      for (size_t i = 0; i < pair[0].size(); ++i)
+        worst = std::max(worst, std::abs(double(pair[0][i]) - pair[1][i]) /
+                                    (1.0 + std::abs(double(pair[1][i]))));
+      CAPTURE(worst);
+      CHECK(worst <= 1e-4);
+    }
+  }
 }

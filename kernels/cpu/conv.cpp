@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "kernels/cpu/conv_avx2.h"
+#include "kernels/cpu/conv_depthwise.h"
 #include "kernels/cpu/gemm.h"
 
 namespace ganlite::cpu {
@@ -267,6 +268,7 @@ void col2im(const ConvShape& cs, const T* col, int64_t nb, int64_t c0, int64_t n
 
 template <class T>
 void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y) {
+  if (depthwise::applies(cs)) return depthwise::fprop(cs, x, w, bias, y);
   if constexpr (std::is_same_v<T, float>) {
     if (use_avx2() && avx2::supports(cs)) {
       avx2::conv_fprop(cs, x, w, bias, y);
@@ -311,6 +313,7 @@ void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y
 
 template <class T>
 void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
+  if (depthwise::applies(cs)) return depthwise::dgrad(cs, dy, w, dx);
   BlasSerial serial;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t hw = cs.h * cs.w, total = cs.n * cs.c * hw;
@@ -352,6 +355,7 @@ void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
 
 template <class T>
 void conv_wgrad(const ConvShape& cs, const T* x, const T* dy, T* dw) {
+  if (depthwise::applies(cs)) return depthwise::wgrad(cs, x, dy, dw);
   BlasSerial serial;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t size = cs.k * crs, threads = omp_get_max_threads();

@@ -41,6 +41,13 @@ CaseRegistrar reg({
      [](const V& x) {
        return conv2d(x[0], x[1], x[2], {1, 1}, {1, 1}, {1, 1}, 3);
      }},
+    // Channel multiplier 1 (the separable blocks' layer), stride 2, dilation 2, odd sizes.
+    {"conv2d",
+     "conv2d_depthwise_strided_dilated",
+     {{{2, 3, 9, 8}}, {{3, 1, 3, 3}}, {{3}}},
+     [](const V& x) {
+       return conv2d(x[0], x[1], x[2], {2, 1}, {2, 1}, {2, 1}, 3);
+     }},
     // With 8 small images the kernels put several images in one tile (on up to 2 threads): the
     // gathered/scattered path, which batches of 1 or 2 never take.
     {"conv2d",
