@@ -6,14 +6,15 @@
 #define GANLITE_OPS(X)                                                                     \
   /* views and copies */                                                                   \
   X(reshape)                                                                               \
-  X(permute) X(slice) X(expand) X(contiguous) X(cast) /* elementwise */                    \
+  X(permute)                                                                               \
+  X(slice) X(expand) X(contiguous) X(cast) /* elementwise */                               \
       X(add) X(sub) X(mul) X(div) X(pow) X(pow_scalar) X(neg) X(exp) X(log) X(sqrt) X(abs) \
           X(clamp) X(relu) X(leaky_relu) X(tanh) X(sigmoid) X(softplus)                    \
-              X(custom_grad)                       /* reductions */                        \
-      X(sum) X(mean) X(max) X(var)                 /* linear algebra */                    \
-      X(matmul) X(bmm) X(linear)                   /* convolution */                       \
+              X(custom_grad)                                   /* reductions */            \
+      X(sum) X(mean) X(max) X(var)                             /* linear algebra */        \
+      X(matmul) X(bmm) X(linear)                               /* convolution */           \
       X(conv2d) X(conv_transpose2d) X(unfold) X(masked_conv2d) /* normalisation */         \
-      X(batch_norm) X(instance_norm) X(group_norm) /* spatial */                           \
+      X(batch_norm) X(instance_norm) X(group_norm)             /* spatial */               \
       X(reflection_pad2d) X(zero_pad2d) X(upsample_nearest2d) X(upsample_bilinear2d)       \
           X(avg_pool2d)                               /* gather and join */                \
       X(concat) X(stack) X(index_select) X(embedding) /* losses and softmax */             \

@@ -64,8 +64,8 @@ void copy_strided(Dst* dst, const Src* src, const Layout<2>& layout) {
   if (n == 0) return;
   if (layout_dense(l) && std::is_same_v<Dst, Src>) {
     // Same type, dense: the copy engine's path (cudaMemcpyAsync) runs at the copy ceiling.
-    GANLITE_CUDA_CHECK(cudaMemcpyAsync(dst, src, n * sizeof(Dst), cudaMemcpyDeviceToDevice,
-                                       stream()));
+    GANLITE_CUDA_CHECK(
+        cudaMemcpyAsync(dst, src, n * sizeof(Dst), cudaMemcpyDeviceToDevice, stream()));
     return;
   }
   if (layout_dense(l))
