@@ -251,8 +251,9 @@ Run::Run(json resolved_spec) : spec(std::move(resolved_spec)) {
   const uint64_t seed = spec["seed"];
   if (spec["device"] != "cpu")
     throw SpecError("/device: \"" + spec["device"].get<std::string>() +
-                    "\" is not available yet: this build trains on \"cpu\" only (CUDA tensors "
-                    "arrive with the CUDA backend)");
+                    "\" is not available yet: the trainer keeps its data, latents and image pools "
+                    "on the CPU, so it trains on \"cpu\" only (the CUDA backend runs the models: "
+                    "ganlite bench model --device cuda)");
   manual_seed(seed);
   // A stream of its own for latents and pool choices, apart from initialisation's.
   gen = Generator(seed ^ 0x6a09e667f3bcc909ULL);
