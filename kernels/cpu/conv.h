@@ -5,8 +5,10 @@
 // thread runs each tile's im2col and one GEMM per group. Figures: docs/results/cpu.md.
 // Environment, read at every call: by default the float32 forward (groups == 1) runs on our own
 // AVX2/FMA micro-kernel with im2col fused into its packing (kernels/cpu/conv_avx2.h) when the
-// build has AVX2 and FMA; GANLITE_CONV_CPU=blas forces the OpenBLAS path (the reference, and the
-// path for f64, groups > 1, dgrad and wgrad). Figures: docs/results/cpu.md.
+// build has AVX2 and FMA, and depthwise convolutions (C / groups == 1) in every pass run direct
+// kernels (kernels/cpu/conv_depthwise.h); GANLITE_CONV_CPU=blas forces the OpenBLAS path for all
+// (the reference, and the path for f64, other grouped convs, dgrad and wgrad). Figures:
+// docs/results/cpu.md.
 #pragma once
 #include <cstdint>
 
