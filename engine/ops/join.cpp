@@ -88,21 +88,12 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
   return concat(parts, d);
 }
 
-Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
-  const char* op = "index_select";
-  // i64 data (labels) is gathered too; it just has no gradient.
-  GANLITE_CHECK(x.defined(), op, ": input is undefined");
-  check_index_tensor(op, index);
-  GANLITE_CHECK(index.device() == x.device(), op, ": index is on ", device_name(index.device()),
-                " but the input of shape ", x.shape_str(), " is on ", device_name(x.device()));
-  GANLITE_CHECK(index.dim() == 1, op, ": index must be 1-D, got shape ", index.shape_str());
-  GANLITE_CHECK(x.dim() >= 1, op, ": input must have at least one dim, got shape ", x.shape_str());
-  int64_t d = wrap_dim(dim, x.dim(), op);
-  Tensor idx = index.contiguous();
+namespace {
+
+// The gather along dim d of an index already checked (i64, 1-D, contiguous, on x's device, in
+// range): index_select and embedding check, each with its own message, then call this once.
+Tensor gather(const Tensor& x, int64_t d, const Tensor& idx) {
   int64_t size = x.shape()[d], k = idx.numel(), outer = 1, inner = 1;
-  check_bounds(op, idx, size,
-               "dim " + std::to_string(d) + " of size " + std::to_string(size) + " (input shape " +
-                   x.shape_str() + ")");
   for (int64_t i = 0; i < d; ++i) outer *= x.shape()[i];
   for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[i];
   Tensor xc = x.detach().contiguous();
@@ -128,11 +119,34 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
   return y;
 }
 
+}  // namespace
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  const char* op = "index_select";
+  // i64 data (labels) is gathered too; it just has no gradient.
+  GANLITE_CHECK(x.defined(), op, ": input is undefined");
+  check_index_tensor(op, index);
+  GANLITE_CHECK(index.device() == x.device(), op, ": index is on ", device_name(index.device()),
+                " but the input of shape ", x.shape_str(), " is on ", device_name(x.device()));
+  GANLITE_CHECK(index.dim() == 1, op, ": index must be 1-D, got shape ", index.shape_str());
+  GANLITE_CHECK(x.dim() >= 1, op, ": input must have at least one dim, got shape ", x.shape_str());
+  int64_t d = wrap_dim(dim, x.dim(), op);
+  Tensor idx = index.contiguous();
+  const int64_t size = x.shape()[d];
+  check_bounds(op, idx, size,
+               "dim " + std::to_string(d) + " of size " + std::to_string(size) + " (input shape " +
+                   x.shape_str() + ")");
+  return gather(x, d, idx);
+}
+
 Tensor embedding(const Tensor& index, const Tensor& weight) {
   const char* op = "embedding";
   check_index_tensor(op, index);
   check_float(op, weight, "weight");
   check_rank(op, weight, 2, "weight");
+  GANLITE_CHECK(index.device() == weight.device(), op, ": index is on ",
+                device_name(index.device()), " but weight ", weight.shape_str(), " is on ",
+                device_name(weight.device()));
   Tensor flat = index.reshape({-1}).contiguous();
   check_bounds(
       op, flat, weight.shape()[0],
@@ -140,7 +154,7 @@ Tensor embedding(const Tensor& index, const Tensor& weight) {
   // Composite: a gather of weight rows, then the index's shape with the embedding dim appended.
   Shape out = index.shape();
   out.push_back(weight.shape()[1]);
-  return index_select(weight, 0, flat).reshape(out);
+  return gather(weight, 0, flat).reshape(out);
 }
 
 }  // namespace ganlite
