@@ -1,5 +1,5 @@
 // The updates run in the parameter's precision; Adam's bias corrections are folded into two
-// scalars (step size lr / c1 and 1 / sqrt(c2)) computed once in double.
+// scalars computed once in double (adam_scalars, shared with the CUDA kernel).
 #include "kernels/cpu/optim.h"
 
 #include <cmath>
@@ -8,9 +8,8 @@ namespace ganlite::cpu {
 
 template <class T>
 void adam(const AdamParams& p, T* param, const T* grad, T* m, T* v, int64_t n) {
-  double c1 = 1.0 - std::pow(p.beta1, static_cast<double>(p.step));
-  double c2 = 1.0 - std::pow(p.beta2, static_cast<double>(p.step));
-  const T b1 = T(p.beta1), b2 = T(p.beta2), step = T(p.lr / c1), rc2 = T(1.0 / std::sqrt(c2));
+  const AdamScalars sc = adam_scalars(p);
+  const T b1 = T(p.beta1), b2 = T(p.beta2), step = T(sc.step_size), rc2 = T(sc.inv_sqrt_c2);
   const T e = T(p.eps), wd = T(p.weight_decay);
   const bool decay = p.weight_decay != 0;
 #pragma omp parallel for schedule(static) if (n > (1 << 16))

@@ -1,6 +1,7 @@
 // Fused in-place parameter updates (Adam, SGD, EMA): one pass over the parameter, its gradient
 // and the optimizer state, all contiguous and of length n.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 namespace ganlite::cpu {
@@ -11,6 +12,17 @@ struct AdamParams {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
   int64_t step = 1;  // the update's number, from 1: sets the bias corrections
 };
+
+// The bias corrections folded into two scalars, computed once in double for both backends:
+// param -= step_size * m / (sqrt(v) * inv_sqrt_c2 + eps).
+struct AdamScalars {
+  double step_size, inv_sqrt_c2;
+};
+inline AdamScalars adam_scalars(const AdamParams& p) {
+  const double c1 = 1.0 - std::pow(p.beta1, static_cast<double>(p.step));
+  const double c2 = 1.0 - std::pow(p.beta2, static_cast<double>(p.step));
+  return {p.lr / c1, 1.0 / std::sqrt(c2)};
+}
 
 template <class T>
 void adam(const AdamParams& p, T* param, const T* grad, T* m, T* v, int64_t n);

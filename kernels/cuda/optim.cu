@@ -46,11 +46,10 @@ __global__ void ema_kernel(T* shadow, const T* x, int64_t n, T d, T rest) {
 template <class T>
 void adam(const AdamParams& p, T* param, const T* grad, T* m, T* v, int64_t n) {
   if (n == 0) return;
-  double c1 = 1.0 - std::pow(p.beta1, static_cast<double>(p.step));
-  double c2 = 1.0 - std::pow(p.beta2, static_cast<double>(p.step));
+  const cpu::AdamScalars sc = cpu::adam_scalars(p);
   adam_kernel<<<grid_for(n), kThreads, 0, stream()>>>(param, grad, m, v, n, T(p.beta1), T(p.beta2),
-                                                      T(p.lr / c1), T(1.0 / std::sqrt(c2)),
-                                                      T(p.eps), T(p.weight_decay));
+                                                      T(sc.step_size), T(sc.inv_sqrt_c2), T(p.eps),
+                                                      T(p.weight_decay));
   GANLITE_LAUNCH_CHECK();
 }
 
