@@ -6,9 +6,9 @@
 // shared memory, so racecheck runs these.
 #include <catch2/catch.hpp>
 
-#include "../gradcheck.h"
 #include "engine/random.h"
 #include "kernels/cuda/conv.h"
+#include "parity.h"
 
 using namespace ganlite;
 using namespace ganlite::test;
@@ -16,10 +16,6 @@ using namespace ganlite::test;
 namespace {
 
 using V = std::vector<Tensor>;
-
-struct Tol {
-  double atol, rtol;
-};
 
 // Returns to the automatic choice when a test ends, passed or not.
 struct AutoVersion {
@@ -57,42 +53,6 @@ const std::vector<OpCase>& tile_cases() {
   return cases;
 }
 
-double worst(const std::vector<double>& a, const std::vector<double>& b, Tol t, int64_t* at) {
-  double w = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    double r = std::abs(a[i] - b[i]) / (t.atol + t.rtol * std::abs(a[i]));
-    if (!(r <= w)) {
-      w = std::isnan(r) ? INFINITY : r;
-      *at = static_cast<int64_t>(i);
-    }
-  }
-  return w;
-}
-
-// Output and input gradients of sum(out * r) on both devices from the same inputs and r.
-void check_on_cuda(const OpCase& c, DType dt, Tol tol) {
-  INFO("case " << c.name << ", " << (dt == DType::f32 ? "f32" : "f64"));
-  CaseInputs a = make_inputs(c, dt, Device::cpu), b = make_inputs(c, dt, Device::cuda);
-  Tensor ya = c.fn(a.views), yb = c.fn(b.views);
-  REQUIRE(yb.device() == Device::cuda);
-  REQUIRE(ya.shape() == yb.shape());
-  int64_t at = -1;
-  double w = worst(ya.to_vector<double>(), yb.to_vector<double>(), tol, &at);
-  INFO("forward: worst |cuda - cpu| / tolerance " << w << " at element " << at);
-  CHECK(w <= 1.0);
-  Generator ga(7), gb(7);
-  sum(ya * rand(ya.shape(), ga, dt, -1, 1)).backward();
-  sum(yb * rand(yb.shape(), gb, dt, -1, 1, Device::cuda)).backward();
-  for (size_t k = 0; k < a.leaves.size(); ++k) {
-    Tensor g1 = a.leaves[k].grad(), g2 = b.leaves[k].grad();
-    REQUIRE(g1.defined() == g2.defined());
-    if (!g1.defined()) continue;
-    double wg = worst(g1.to_vector<double>(), g2.to_vector<double>(), tol, &at);
-    INFO("gradient of input " << k << ": worst ratio " << wg << " at element " << at);
-    CHECK(wg <= 1.0);
-  }
-}
-
 bool is_conv(const OpCase& c) {
   return c.op == "conv2d" || c.op == "conv_transpose2d";
 }
@@ -119,8 +79,8 @@ TEST_CASE("every conv version gives the CPU result, forward and the three gradie
       const Tol table = dt == DType::f32 ? Tol{1e-5, 1e-4} : Tol{1e-10, 1e-10};
       const Tol tiles = dt == DType::f32 ? Tol{1e-4, 1e-4} : Tol{1e-10, 1e-10};
       for (const OpCase& c : op_cases())
-        if (is_conv(c)) check_on_cuda(c, dt, table);
-      for (const OpCase& c : tile_cases()) check_on_cuda(c, dt, tiles);
+        if (is_conv(c)) check_parity(c, dt, table);
+      for (const OpCase& c : tile_cases()) check_parity(c, dt, tiles);
     }
   }
 }

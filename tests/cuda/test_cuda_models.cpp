@@ -13,20 +13,12 @@
 #include "gan/registry.h"
 #include "gan/stylegan2.h"
 #include "nn/cond_bn.h"
+#include "parity.h"
 
 using namespace ganlite;
+using namespace ganlite::test;
 
 namespace {
-
-double norm(const Tensor& a) {
-  double s = 0;
-  for (double v : a.to_vector<double>()) s += v * v;
-  return std::sqrt(s);
-}
-
-double diff_norm(const Tensor& a, const Tensor& b) {
-  return norm(a.to(Device::cpu).to(DType::f64) - b.to(Device::cpu).to(DType::f64));
-}
 
 struct ModelCase {
   std::string name;
@@ -95,26 +87,26 @@ TEST_CASE("example architectures give the CPU's output and gradients on CUDA", "
       sum(out[i] * r.to(dt).to(dev)).backward();
     }
     REQUIRE(out[1].device() == Device::cuda);
-    double e_cpu = diff_norm(out[0], out[2]), e_gpu = diff_norm(out[1], out[2]);
+    double e_cpu = dist(out[0], out[2]), e_gpu = dist(out[1], out[2]);
     INFO("output: |cpu32 - f64| " << e_cpu << ", |cuda - f64| " << e_gpu << ", |f64| "
-                                  << norm(out[2]));
-    CHECK(e_gpu <= 4 * e_cpu + 1e-5 * norm(out[2]));
+                                  << norm_of(out[2]));
+    CHECK(e_gpu <= 4 * e_cpu + 1e-5 * norm_of(out[2]));
     auto p32 = nets[0]->named_parameters(), pgpu = nets[1]->named_parameters(),
          p64 = nets[2]->named_parameters();
     REQUIRE(p32.size() == pgpu.size());
     double total = 0;
     for (auto& [name, p] : p64)
-      if (p.grad().defined()) total += std::pow(norm(p.grad()), 2);
+      if (p.grad().defined()) total += std::pow(norm_of(p.grad()), 2);
     total = std::sqrt(total);
     for (size_t i = 0; i < p64.size(); ++i) {
       Tensor truth = p64[i].second.grad();
       REQUIRE(truth.defined() == pgpu[i].second.grad().defined());
       if (!truth.defined()) continue;
-      double ec = diff_norm(p32[i].second.grad(), truth);
-      double eg = diff_norm(pgpu[i].second.grad(), truth);
+      double ec = dist(p32[i].second.grad(), truth);
+      double eg = dist(pgpu[i].second.grad(), truth);
       INFO("parameter " << p64[i].first << ": |cpu32 - f64| " << ec << ", |cuda - f64| " << eg
-                        << ", |f64| " << norm(truth) << ", whole-model gradient norm " << total);
-      CHECK(eg <= 4 * ec + 1e-4 * norm(truth) + 1e-6 * total);
+                        << ", |f64| " << norm_of(truth) << ", whole-model gradient norm " << total);
+      CHECK(eg <= 4 * ec + 1e-4 * norm_of(truth) + 1e-6 * total);
     }
   }
 }

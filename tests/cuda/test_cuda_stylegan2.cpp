@@ -8,20 +8,12 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "gan/stylegan2.h"
+#include "parity.h"
 
 using namespace ganlite;
+using namespace ganlite::test;
 
 namespace {
-
-double norm_of(const Tensor& a) {
-  double s = 0;
-  for (double v : a.to_vector<double>()) s += v * v;
-  return std::sqrt(s);
-}
-
-double dist(const Tensor& a, const Tensor& b) {
-  return norm_of(a.to(Device::cpu).to(DType::f64) - b.to(Device::cpu).to(DType::f64));
-}
 
 // Runs fn on (f32 cpu, f32 cuda, f64 cpu) copies of the inputs; the CUDA output and input
 // gradients must be about as close to the f64 result as the CPU's f32 ones.
