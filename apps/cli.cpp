@@ -79,6 +79,21 @@ std::string ArgReader::value(const std::string& flag) {
   return next();
 }
 
+bool take_sample_flag(const std::string& a, ArgReader& r, int64_t& num, uint64_t& seed,
+                      std::string& weights) {
+  if (a == "--num") {
+    num = parse_positive(a, r.value(a));
+    if (num < 2) throw UsageError("--num must be at least 2");
+  } else if (a == "--seed") {
+    seed = static_cast<uint64_t>(parse_nonnegative(a, r.value(a)));
+  } else if (a == "--weights") {
+    weights = r.value(a);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool ModelArgs::take(const std::string& a, ArgReader& r) {
   if (a == "--model") {
     model = r.value(a);
@@ -118,6 +133,10 @@ void ModelArgs::resolve(const char* who) {
     const bool folder = data["dataset"].get<std::string>().find("folder") != std::string::npos;
     const nlohmann::json& size = data[folder ? "crop_size" : "image_size"];
     if (!size_given && size.is_number_integer()) h = w = size.get<int64_t>();
+    if (resolved["model"].contains("D")) {
+      d_model = resolved["model"]["D"]["name"].get<std::string>();
+      d_options = gan::spec_model_options(resolved, "D");
+    }
   }
   if (model.empty())
     throw UsageError(std::string(who) + ": SPEC.json or --model NAME is required (see ganlite " +

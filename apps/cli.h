@@ -47,6 +47,11 @@ class ArgReader {
   size_t i_ = 0;
 };
 
+// The sampling flags of eval and report: --num N (at least 2), --seed S, --weights PATH (the
+// FD-FMNIST classifier). False for any other flag.
+bool take_sample_flag(const std::string& a, ArgReader& r, int64_t& num, uint64_t& seed,
+                      std::string& weights);
+
 // The network a command works on (profile, bench model): SPEC.json's model.G (model.D with
 // --net D) or --model NAME, --set options over the spec's, and the input size: --size, else the
 // spec's (crop_size for image folders, image_size otherwise), else 256.
@@ -55,6 +60,8 @@ struct ModelArgs {
   gan::Options options;
   int64_t h = 256, w = 256;
   bool size_given = false;
+  std::string d_model;  // the spec's model.D (resolve fills it when SPEC.json has one)
+  gan::Options d_options;
   // Takes --model, --set, --size, --net and a positional SPEC.json; false for any other flag.
   bool take(const std::string& a, ArgReader& r);
   // Applies the spec, if any; `who` names the command in usage errors.

@@ -203,12 +203,9 @@ int cmd_model(const std::vector<std::string>& args) {
   o.options = m.options;
   o.height = m.h;
   o.width = m.w;
-  if (o.d_model.empty() && !m.spec_path.empty() && m.net == "G") {
-    nlohmann::json resolved = gan::resolve_spec(gan::read_spec_file(m.spec_path));
-    if (resolved["model"].contains("D")) {
-      o.d_model = resolved["model"]["D"]["name"].get<std::string>();
-      o.d_options = gan::spec_model_options(resolved, "D");
-    }
+  if (o.d_model.empty() && m.net == "G") {
+    o.d_model = m.d_model;
+    o.d_options = m.d_options;
   }
   const gan::BenchResult b = gan::bench_model(o);
   const char* device = o.device == Device::cuda ? "cuda" : "cpu";

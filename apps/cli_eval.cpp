@@ -36,16 +36,11 @@ int cmd_eval(const std::vector<std::string>& args) {
     if (a == "--help" || a == "-h") {
       print_eval_help();
       return 0;
-    } else if (a == "--num") {
-      o.num = parse_positive(a, r.value(a));
-      if (o.num < 2) throw UsageError("--num must be at least 2");
-    } else if (a == "--seed") {
-      o.seed = static_cast<uint64_t>(parse_nonnegative(a, r.value(a)));
+    } else if (take_sample_flag(a, r, o.num, o.seed, o.weights)) {
+      continue;
     } else if (a == "--width") {
       o.width = parse_number(a, r.value(a));
       if (!(o.width > 0 && o.width <= 1)) throw UsageError("--width expects a number in (0, 1]");
-    } else if (a == "--weights") {
-      o.weights = r.value(a);
     } else if (a == "--json") {
       json = true;
     } else if (!a.empty() && a[0] != '-' && path.empty()) {

@@ -39,13 +39,8 @@ int cmd_report(const std::vector<std::string>& args) {
           "  writes RUN_DIR/report.json and RUN_DIR/samples/widths.png\n"
           "  --num N   samples per width for the metrics (default 2000)\n");
       return 0;
-    } else if (a == "--num") {
-      o.num = parse_positive(a, r.value(a));
-      if (o.num < 2) throw UsageError("--num must be at least 2");
-    } else if (a == "--seed") {
-      o.seed = static_cast<uint64_t>(parse_nonnegative(a, r.value(a)));
-    } else if (a == "--weights") {
-      o.weights = r.value(a);
+    } else if (take_sample_flag(a, r, o.num, o.seed, o.weights)) {
+      continue;
     } else if (a == "--json") {
       json = true;
     } else if (!a.empty() && a[0] != '-' && run_dir.empty()) {
