@@ -155,9 +155,13 @@ StyledConv::StyledConv(int64_t in, int64_t out, int64_t w_dim, bool upsample) {
 Tensor StyledConv::forward(const Tensor& x, const Tensor& w) {
   Tensor y = conv->forward(x, w);
   const Shape& s = y.shape();
-  // Fixed noise is a plain member (not a buffer Module::to moves): it follows y's device here.
+  // Fixed noise is a plain member (not a buffer Module::to moves): moved to y's device and dtype
+  // the first time they differ and kept there, so later forwards copy nothing.
+  if (fixed_noise.defined() &&
+      (fixed_noise.device() != y.device() || fixed_noise.dtype() != y.dtype()))
+    fixed_noise = fixed_noise.detach().to(y.device()).to(y.dtype());
   Tensor noise = fixed_noise.defined()
-                     ? fixed_noise.to(y.device()).to(y.dtype())
+                     ? fixed_noise
                      : randn({s[0], 1, s[2], s[3]}, default_generator(), y.dtype(), y.device());
   GANLITE_CHECK(noise.dim() == 4 && noise.shape()[1] == 1 && noise.shape()[2] == s[2] &&
                     noise.shape()[3] == s[3],
