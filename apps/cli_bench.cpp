@@ -93,11 +93,12 @@ int cmd_osgan(const std::vector<std::string>& args) {
       });
   if (!device_given) o.device = spec["device"].get<std::string>();
   if (o.device == "cuda") {
-    std::fprintf(stderr,
-                 "ganlite: bench osgan: device cuda%s: the OSGAN step does not run on CUDA yet (it "
-                 "reads its gradient ratios on the host); run with --device cpu\n",
-                 device_given ? "" : " (from the spec)");
-    return 1;
+    std::string why;
+    if (!cuda_available(&why)) {
+      std::fprintf(stderr, "ganlite: bench osgan: device cuda%s: %s\n",
+                   device_given ? "" : " (from the spec)", why.c_str());
+      return 1;
+    }
   }
   const compress::OsganBenchResult r = compress::bench_osgan(spec, o);
   if (json) {

@@ -1,4 +1,4 @@
-// cuda_available and the error of a CUDA-less build (see backend.h).
+// cuda_available, synchronize and the error of a CUDA-less build (see backend.h).
 #include "engine/backend.h"
 
 #if GANLITE_WITH_CUDA
@@ -13,6 +13,14 @@ bool cuda_available(std::string* why) {
 #else
   if (why) *why = "ganlite was built without CUDA (nvcc not found, or -DGANLITE_CUDA=OFF)";
   return false;
+#endif
+}
+
+void synchronize(Device device) {
+#if GANLITE_WITH_CUDA
+  if (device == Device::cuda) cuda::synchronize();
+#else
+  (void)device;
 #endif
 }
 

@@ -13,6 +13,8 @@ namespace ganlite {
 
 // True when the library was built with CUDA and a device answers; the reason otherwise.
 bool cuda_available(std::string* why = nullptr);
+// Waits for the device's queued work (timing); a no-op on the CPU.
+void synchronize(Device device);
 
 namespace detail {
 [[noreturn]] void no_cuda_backend(const char* file, int line);

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "engine/autograd.h"
+#include "engine/backend.h"
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
@@ -15,30 +16,19 @@
 #include "nn/cond_bn.h"
 #include "nn/optim.h"
 #include "nn/profile.h"
-#if GANLITE_WITH_CUDA
-#include "kernels/cuda/device.h"
-#endif
 
 namespace ganlite::gan {
 namespace {
 
-void sync(Device d) {
-#if GANLITE_WITH_CUDA
-  if (d == Device::cuda) cuda::synchronize();
-#else
-  (void)d;
-#endif
-}
-
 // Median and p90 of `runs` timed calls after `warmup` untimed ones, synchronised on both ends.
 Timing time_runs(Device dev, int runs, int warmup, const std::function<void()>& fn) {
   for (int i = 0; i < warmup; ++i) fn();
-  sync(dev);
+  synchronize(dev);
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     fn();
-    sync(dev);
+    synchronize(dev);
     ms.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }

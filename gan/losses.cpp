@@ -36,9 +36,9 @@ Tensor gan_loss(GanMode mode, const Tensor& p, bool target_is_real, bool for_dis
                 p.shape_str());
   switch (mode) {
     case GanMode::lsgan:
-      return mse_loss(p, full(p.shape(), target_is_real ? 1.0 : 0.0, p.dtype()));
+      return mse_loss(p, full(p.shape(), target_is_real ? 1.0 : 0.0, p.dtype(), p.device()));
     case GanMode::vanilla:
-      return bce_with_logits(p, full(p.shape(), target_is_real ? 1.0 : 0.0, p.dtype()));
+      return bce_with_logits(p, full(p.shape(), target_is_real ? 1.0 : 0.0, p.dtype(), p.device()));
     case GanMode::hinge:
       if (for_discriminator) return hinge_loss(p, target_is_real ? 1.0 : -1.0);
       GANLITE_CHECK(target_is_real, "gan_loss (hinge): the generator's loss needs ",

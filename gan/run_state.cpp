@@ -29,7 +29,7 @@ void put_pool(TensorMap& out, const std::string& prefix, const ImagePool* pool) 
     out[prefix + std::to_string(i)] = pool->images()[i];
 }
 
-void load_pool(const TensorMap& all, const std::string& prefix, ImagePool* pool) {
+void load_pool(const TensorMap& all, const std::string& prefix, ImagePool* pool, Device device) {
   if (!pool) return;
   TensorMap part = take(all, prefix);
   std::vector<Tensor> images(part.size());
@@ -43,7 +43,7 @@ void load_pool(const TensorMap& all, const std::string& prefix, ImagePool* pool)
     }
     GANLITE_CHECK(used == k.size() && i < images.size(), "checkpoint: unexpected key '", prefix, k,
                   "'");
-    images[i] = t;
+    images[i] = t.to(device);
   }
   GANLITE_CHECK(static_cast<int64_t>(images.size()) <= pool->capacity(),
                 "checkpoint: ", images.size(), " pooled images under '", prefix,
@@ -83,8 +83,8 @@ void Run::load_state_tensors(const TensorMap& all, Technique* technique) {
   load_net(all, "D2.", D2.get());
   opt_G->load_state_dict(take(all, "opt_G."));
   if (opt_D) opt_D->load_state_dict(take(all, "opt_D."));
-  load_pool(all, "pool_A.", pool_A.get());
-  load_pool(all, "pool_B.", pool_B.get());
+  load_pool(all, "pool_A.", pool_A.get(), device);
+  load_pool(all, "pool_B.", pool_B.get(), device);
   if (technique) technique->load_state(take(all, "technique."));
 }
 

@@ -99,9 +99,11 @@ Generator generator_from(const Metadata& md, const std::string& key, const std::
   return g;
 }
 
-// The spec fields a resumed run may change: its length and its logging.
+// The spec fields a resumed run may change: its length, its logging and its device (a CPU run
+// may continue on a GPU; bit-identical continuation holds on one device).
 json comparable(json s) {
   s.erase("name");
+  s.erase("device");
   s["schedule"].erase("steps");
   s["schedule"].erase("epochs");
   s.erase("logging");
@@ -114,7 +116,7 @@ void check_resumable(const json& spec, const json& saved, const std::string& fil
   std::string fields;
   for (const auto& d : diff) fields += (fields.empty() ? "" : ", ") + d["path"].get<std::string>();
   throw SpecError("the spec differs from the one " + file + " was trained with, at " + fields +
-                  " (a resumed run may change only schedule.steps/epochs and logging)");
+                  " (a resumed run may change only schedule.steps/epochs, logging and device)");
 }
 
 // Fixed inputs for the sample grids, so that grids of one run are comparable over time.
@@ -165,15 +167,17 @@ void write_samples(Run& run, const SampleInputs& in, const fs::path& path) {
   NoGradGuard ng;
   run.G->eval();
   if (run.G2) run.G2->eval();
+  auto dev = [&](const Tensor& t) { return t.defined() ? t.to(run.device) : t; };
   std::vector<Tensor> rows;
   if (run.task == TaskKind::generation) {
-    rows.push_back(run.generate(in.z, in.labels));
+    rows.push_back(run.generate(dev(in.z), dev(in.labels)));
   } else if (run.task == TaskKind::unpaired) {
-    const Tensor fb = (*run.G)(in.a), fa = (*run.G2)(in.b);
+    const Tensor fb = (*run.G)(dev(in.a)), fa = (*run.G2)(dev(in.b));
     rows = {in.a, fb, (*run.G2)(fb), in.b, fa, (*run.G)(fa)};
   } else {
-    rows = {in.a, (*run.G)(in.a), in.b};
+    rows = {in.a, (*run.G)(dev(in.a)), in.b};
   }
+  for (auto& r : rows) r = r.cpu();
   run.G->train();
   if (run.G2) run.G2->train();
   int64_t channels = 1;
@@ -312,6 +316,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
     }
     std::optional<data::Batch> batch = loader.next();
     if (!batch) batch = loader.next();
+    run.to_device(*batch);
     run.apply_schedule();
     Scalars log;
     if (!tech || !tech->step(run, *batch, log)) log = task_step(run, *batch, tech);

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "engine/autograd.h"
+#include "engine/backend.h"
 #include "engine/ops.h"
 #include "gan/spec.h"
 #include "nn/cond_bn.h"
@@ -249,11 +250,11 @@ Run::Run(json resolved_spec) : spec(std::move(resolved_spec)) {
   task = task_kind(spec);
   mode = parse_gan_mode(spec["losses"]["gan_mode"]);
   const uint64_t seed = spec["seed"];
-  if (spec["device"] != "cpu")
-    throw SpecError("/device: \"" + spec["device"].get<std::string>() +
-                    "\" is not available yet: the trainer keeps its data, latents and image pools "
-                    "on the CPU, so it trains on \"cpu\" only (the CUDA backend runs the models: "
-                    "ganlite bench model --device cuda)");
+  if (spec["device"] == "cuda") {
+    std::string why;
+    if (!cuda_available(&why)) throw SpecError("/device: \"cuda\" is not available: " + why);
+    device = Device::cuda;
+  }
   manual_seed(seed);
   // A stream of its own for latents and pool choices, apart from initialisation's.
   gen = Generator(seed ^ 0x6a09e667f3bcc909ULL);
@@ -264,8 +265,13 @@ Run::Run(json resolved_spec) : spec(std::move(resolved_spec)) {
     const std::string d_name = spec["model"]["D"]["name"];
     D = make_model(d_name, options_of(spec, "D"));
     if (task == TaskKind::unpaired) D2 = make_model(d_name, options_of(spec, "D"));
+    // Before the optimizer, whose moments are made beside the parameters.
+    for (auto* m : {D.get(), D2.get()})
+      if (m) m->to(device);
     opt_D = make_optimizer(spec["optim"]["D"], params_of(D, D2));
   }
+  for (auto* m : {G.get(), G2.get()})
+    if (m) m->to(device);
   opt_G = make_optimizer(spec["optim"]["G"], params_of(G, G2));
   if (task == TaskKind::unpaired) {
     pool_A = std::make_unique<ImagePool>(spec["losses"]["pool_size"].get<int64_t>());
@@ -314,12 +320,17 @@ Shape latent_shape(const json& spec, int64_t n) {
   return profile_input(spec["model"]["G"]["name"], spec_model_options(spec, "G"), n, side, side);
 }
 
+void Run::to_device(data::Batch& batch) const {
+  for (Tensor* t : {&batch.a, &batch.b, &batch.labels})
+    if (t->defined()) *t = t->to(device);
+}
+
 Tensor Run::sample_latent(int64_t n) {
-  return randn(latent_shape(n), gen);
+  return randn(latent_shape(n), gen, DType::f32, device);
 }
 
 Tensor Run::sample_labels(int64_t n) {
-  return num_classes > 0 ? randint(0, num_classes, {n}, gen) : Tensor();
+  return num_classes > 0 ? randint(0, num_classes, {n}, gen, device) : Tensor();
 }
 
 Tensor Run::generate(const Tensor& z, const Tensor& labels) {

@@ -99,16 +99,23 @@ class Run {
   std::unique_ptr<nn::Optimizer> opt_G, opt_D;  // opt_G over G (+ G2), opt_D over D (+ D2)
   std::unique_ptr<ImagePool> pool_A, pool_B;    // unpaired: fakes of domain A / B
   Generator gen;  // latents, sampled labels and pool choices; checkpointed with its offset
+  // spec.device: networks, optimizer state, latents and pools live there; data batches are
+  // loaded on the CPU and moved by to_device.
+  Device device = Device::cpu;
   int64_t num_classes = 0;  // generation: > 0 for a class-conditional G
   int64_t batch_size = 1;
   int64_t steps_per_epoch = 1;
   int64_t total_steps = 0;
   int64_t step = 0;  // steps done
 
-  // Generation: a batch of n latents (gan::latent_shape) from gen.
+  // The batch's tensors moved onto the run's device (a no-op on cpu).
+  void to_device(data::Batch& batch) const;
+  // Generation: a batch of n latents (gan::latent_shape) from gen, on the run's device (the same
+  // numbers on either device).
   Shape latent_shape(int64_t n) const;
   Tensor sample_latent(int64_t n);
-  // Generation: n class labels uniform in [0, num_classes) from gen; undefined if unconditional.
+  // Generation: n class labels uniform in [0, num_classes) from gen, on the run's device;
+  // undefined if unconditional.
   Tensor sample_labels(int64_t n);
   // G(z) with the labels set on G's conditional layers (when defined).
   Tensor generate(const Tensor& z, const Tensor& labels = Tensor());

@@ -10,76 +10,20 @@
 #include <nlohmann/json.hpp>
 
 #include "compress/technique.h"
+#include "engine/backend.h"
 #include "engine/ops.h"
 #include "gan/spec.h"
 #include "gan/trainer.h"
 #include "nn/data/fashion.h"
+#include "trainer_fixtures.h"
 
 using namespace ganlite;
+using namespace ganlite::test;
 using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string out_dir(const std::string& name) {
-  fs::path p = fs::path(P_tmpdir) / ("ganlite_trainer_" + std::to_string(getpid())) / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
-
-// A DCGAN small enough to run dozens of steps in a second.
-json tiny_spec(const std::string& out) {
-  return {{"name", "tiny"},
-          {"seed", 3},
-          {"model",
-           {{"G",
-             {{"name", "dcgan_generator"},
-              {"options", {{"nz", 8}, {"ngf", 4}, {"output_nc", 1}, {"image_size", 32}}}}},
-            {"D",
-             {{"name", "dcgan_discriminator"},
-              {"options", {{"input_nc", 1}, {"ndf", 4}, {"image_size", 32}}}}}}},
-          {"data",
-           {{"dataset", "fashion_mnist"}, {"image_size", 32}, {"batch_size", 4}, {"limit", 40}}},
-          {"losses", {{"gan_mode", "vanilla"}}},
-          {"schedule", {{"steps", 20}, {"decay", "linear"}, {"decay_start", 10}}},
-          {"logging",
-           {{"log_every", 1}, {"sample_every", 10}, {"checkpoint_every", 10}, {"out_dir", out}}}};
-}
-
-// CycleGAN on sneaker <-> ankle boot with one residual block.
-json tiny_cyclegan(const std::string& out) {
-  json s = tiny_spec(out);
-  s["model"]["G"] = {{"name", "resnet_generator"},
-                     {"options", {{"input_nc", 1}, {"output_nc", 1}, {"ngf", 4}, {"n_blocks", 1}}}};
-  s["model"]["D"] = {{"name", "patchgan"},
-                     {"options", {{"input_nc", 1}, {"ndf", 4}, {"n_layers", 1}}}};
-  s["data"] = {
-      {"dataset", "fashion_unpaired"}, {"image_size", 32}, {"batch_size", 2}, {"limit", 200}};
-  s["losses"] = {
-      {"gan_mode", "lsgan"}, {"lambda_cycle", 10.0}, {"lambda_identity", 0.5}, {"pool_size", 3}};
-  s["schedule"] = {{"steps", 8}};
-  return s;
-}
-
-gan::TrainResult run(const json& spec, int64_t stop_after = -1, const std::string& resume = "",
-                     std::unique_ptr<gan::Technique> technique = nullptr) {
-  gan::TrainOptions o;
-  o.quiet = true;
-  o.stop_after = stop_after;
-  o.resume_dir = resume;
-  o.technique = std::move(technique);
-  return gan::train(gan::resolve_spec(spec), std::move(o));
-}
-
-std::vector<json> metrics(const std::string& run_dir) {
-  std::vector<json> out;
-  std::ifstream in(fs::path(run_dir) / "metrics.jsonl");
-  std::string line;
-  while (std::getline(in, line)) out.push_back(json::parse(line));
-  return out;
-}
 
 // Every tensor equal bit for bit (same keys, same shapes, same bytes).
 void check_same_state(const TensorMap& a, const TensorMap& b) {
@@ -105,12 +49,6 @@ void check_same_losses(const std::vector<json>& a, const std::vector<json>& b) {
       CHECK(b[i].at(it.key()) == it.value());
     }
 }
-
-#define REQUIRE_FASHION()                                                                 \
-  if (!data::fashion_mnist_available()) {                                                 \
-    WARN("skipped: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)"); \
-    return;                                                                               \
-  }
 
 }  // namespace
 
@@ -189,16 +127,7 @@ TEST_CASE("train: CycleGAN steps resume bit-identically, image pools included", 
 TEST_CASE("train: pix2pix on edges -> item trains and writes its grid", "[trainer]") {
   REQUIRE_FASHION();
   const std::string out = out_dir("pix2pix");
-  json s = tiny_spec(out);
-  s["model"]["G"] = {
-      {"name", "unet_generator"},
-      {"options", {{"input_nc", 1}, {"output_nc", 1}, {"ngf", 4}, {"num_downs", 5}}}};
-  s["model"]["D"] = {{"name", "patchgan"},
-                     {"options", {{"input_nc", 2}, {"ndf", 4}, {"n_layers", 1}}}};
-  s["data"]["dataset"] = "fashion_edges";
-  s["losses"] = {{"gan_mode", "vanilla"}, {"lambda_l1", 100.0}};
-  s["schedule"] = {{"steps", 4}};
-  s["logging"]["sample_every"] = 4;
+  const json s = tiny_pix2pix(out);
   const gan::TrainResult r = run(s);
   CHECK(r.steps_done == 4);
   const std::vector<json> m = metrics(r.run_dir);
@@ -312,22 +241,9 @@ TEST_CASE("train: SIGINT finishes the step, saves and stops; techniques see ever
 TEST_CASE("train: every Fashion-MNIST example spec trains a step and writes its grid",
           "[trainer]") {
   REQUIRE_FASHION();
-  const fs::path specs = fs::path(GANLITE_TEST_DATA) / ".." / ".." / "specs";
   int trained = 0;
-  for (const auto& entry : fs::directory_iterator(specs)) {
-    if (entry.path().extension() != ".json") continue;
-    json s = gan::read_spec_file(entry.path().string());
-    if (s.contains("data") && s["data"].contains("dataset") &&
-        s["data"]["dataset"].get<std::string>().rfind("fashion_", 0) != 0)
-      continue;  // image-folder specs need data this machine does not have
-    INFO(entry.path().filename().string());
-    s["data"]["batch_size"] = 2;
-    s["data"]["limit"] = 64;
-    s["schedule"] = {{"steps", 1}};
-    s["logging"] = {{"log_every", 1},
-                    {"sample_every", 1},
-                    {"checkpoint_every", 0},
-                    {"out_dir", out_dir("examples")}};
+  for (auto& [file, s] : example_specs_one_step(out_dir("examples"))) {
+    INFO(file);
     const json resolved = gan::resolve_spec(s);
     const gan::TrainResult r = run(s, -1, "", compress::make_technique(resolved));
     CHECK(r.steps_done == 1);
@@ -336,4 +252,17 @@ TEST_CASE("train: every Fashion-MNIST example spec trains a step and writes its 
     ++trained;
   }
   CHECK(trained >= 8);
+}
+
+TEST_CASE("train: device cuda is refused with the reason where no GPU answers", "[trainer]") {
+  std::string why;
+  if (cuda_available(&why)) {
+    WARN("a GPU answers here: training on it is tested by test_cuda [train]");
+    return;
+  }
+  const std::string out = out_dir("no_gpu");
+  json s = tiny_spec(out);
+  s["device"] = "cuda";
+  CHECK_THROWS_WITH(run(s), Contains("/device: \"cuda\" is not available") && Contains(why));
+  CHECK_FALSE(fs::exists(fs::path(out) / "tiny"));  // refused before the run dir is made
 }

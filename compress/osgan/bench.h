@@ -12,7 +12,7 @@
 namespace ganlite::compress {
 
 struct OsganBenchOptions {
-  std::string device = "cpu";  // "cuda" is an error until the CUDA backend exists
+  std::string device = "cpu";  // or "cuda": the spec's device for this benchmark
   int64_t steps = 20;          // timed steps of each kind
   int64_t warmup = 3;          // untimed steps of each kind first
   int64_t batches = 8;         // distinct real batches, cycled
@@ -33,7 +33,7 @@ struct OsganBenchResult {
 // Builds the spec's gan::Run (G and D by make_model + spec_model_options, their optimizers, the
 // trainer's initialisation) and the first batches of gan::make_dataset, then times
 // gan::task_step against OsganTechnique::step. Errors: a task other than generation, device
-// cuda (no CUDA backend yet).
+// cuda without a CUDA device (the gan::Run's error, naming /device).
 OsganBenchResult bench_osgan(const nlohmann::json& resolved_spec, const OsganBenchOptions& options);
 
 double median_of(std::vector<double> v);

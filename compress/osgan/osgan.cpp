@@ -162,12 +162,13 @@ Tensor osgan_gamma(GanMode mode, const Tensor& fake_logits, int64_t* dead) {
   // Both losses are means over the same n logits, so their 1/n cancels in the ratio.
   Tensor dl_fake = grad({gan::gan_loss(mode, d, false)}, {d})[0];
   Tensor dl_g = grad({gan::g_loss(mode, d)}, {d})[0];
+  // n ratios with a per-sample test: on the host, one small copy each way on a GPU.
   Tensor gamma = empty({n}, d.dtype());
-  dl_fake = dl_fake.contiguous(), dl_g = dl_g.contiguous();
+  dl_fake = dl_fake.cpu().contiguous(), dl_g = dl_g.cpu().contiguous();
   const int64_t k = d.dtype() == DType::f64 ? fill_ratio<double>(dl_g, dl_fake, gamma)
                                             : fill_ratio<float>(dl_g, dl_fake, gamma);
   if (dead) *dead = k;
-  return gamma;
+  return gamma.to(fake_logits.device());
 }
 
 Tensor negate_grad(const Tensor& x) {

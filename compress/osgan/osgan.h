@@ -85,7 +85,7 @@ struct StepStats {
 // Where ∂ℓ_fake,i/∂d_i is 0 (hinge with d_i <= -1; lsgan with d_i = 0) or the ratio is not
 // finite (vanilla with d_i < -87 in f32), γ_i = 0: that sample then gives G no gradient
 // (docs/techniques/osgan.md); `dead`, when given, receives their count. Returns (N), the logits'
-// dtype.
+// dtype and device.
 Tensor osgan_gamma(gan::GanMode mode, const Tensor& fake_logits, int64_t* dead = nullptr);
 
 // The identity ops between G and D. negate_grad: backward -g. scale_grad_per_sample: backward
