@@ -2,9 +2,10 @@
 // version to run. The automatic choice follows what bench_conv_cuda measured on an H100
 // (docs/results/gpu.md, 2026-11-23): grouped convolutions (depthwise and the like) run "direct",
 // whose one thread per output beat im2col_gemm's GEMM per group 8x (0.52 vs 4.25 ms, depthwise
-// 256 channels at 64x64, batch 16); implicit_gemm (FP32 fprop) beat im2col_gemm only where the
+// 256 channels at 64x64, batch 16); implicit_gemm's fprop beat im2col_gemm only where the
 // GEMM's reduction C/g*R*S is short (the 7x7 stem, 147: 2.62 vs 3.05 ms; PatchGAN's first layer,
 // 48: 0.26 vs 0.36 ms) and lost up to 4x elsewhere; everything else runs im2col_gemm.
+// implicit_gemm's dgrad and wgrad have not been timed yet: they run only when forced.
 #include <cstdlib>
 #include <string>
 #include <type_traits>
@@ -67,7 +68,8 @@ const Version& pick(const ConvShape& cs, ConvPass pass) {
   if (chosen && runs<T>(*chosen, cs, pass)) return *chosen;
   if (cs.groups > 1) return direct();
   const int64_t reduction = cs.c / cs.groups * cs.r * cs.s;
-  if (reduction <= 160 && runs<T>(implicit_gemm(), cs, pass)) return implicit_gemm();
+  if (pass == ConvPass::fprop && reduction <= 160 && runs<T>(implicit_gemm(), cs, pass))
+    return implicit_gemm();
   if (runs<T>(im2col_gemm(), cs, pass)) return im2col_gemm();
   return direct();
 }
