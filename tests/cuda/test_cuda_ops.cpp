@@ -24,7 +24,7 @@ Tol tolerance(const std::string& op) {
       {"linear", {1e-5, 1e-4}},
       {"conv2d", {1e-5, 1e-4}},
       {"conv_transpose2d", {1e-5, 1e-4}},
-      {"masked_conv2d", {1e-5, 1e-4}},  // conv2d's sums, then one product per element
+      {"masked_conv2d", {1e-5, 1e-4}},  // conv2d's sums over mask-scaled weights
       {"unfold", {1e-6, 1e-5}},
       {"batch_norm", {1e-5, 1e-4}},
       {"instance_norm", {1e-5, 1e-4}},
