@@ -2,8 +2,8 @@
 // conv2d and conv_transpose2d cases of the op-case table plus shapes sized to cross the tiles of
 // implicit_gemm (K > 64 and C > 64, N*P*Q, N*H*W and C*R*S not multiples of the tile), forward
 // and the gradients of input, weight and bias (conv2d's input gradient is dgrad,
-// conv_transpose2d's is fprop, both take wgrad), in f32 and f64. Tagged [shared]: implicit_gemm and channel_sum stage data in
-// shared memory, so racecheck runs these.
+// conv_transpose2d's is fprop, both take wgrad), in f32 and f64. Tagged [shared]: implicit_gemm and
+// channel_sum stage data in shared memory, so racecheck runs these.
 #include <catch2/catch.hpp>
 
 #include "engine/random.h"

@@ -10,6 +10,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "../trainer_fixtures.h"
 #include "compress/osgan/osgan.h"
 #include "compress/technique.h"
 #include "engine/ops.h"
@@ -17,7 +18,6 @@
 #include "gan/trainer.h"
 #include "nn/data/fashion.h"
 #include "parity.h"
-#include "../trainer_fixtures.h"
 
 using namespace ganlite;
 using namespace ganlite::test;
