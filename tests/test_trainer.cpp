@@ -1,8 +1,6 @@
 // The trainer on tiny nets and real Fashion-MNIST batches: the files a run writes, bit-identical
 // resume (losses, weights, optimizer state, image pools), interruption, refusals that protect a
 // run's checkpoints, and the technique hooks.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <filesystem>

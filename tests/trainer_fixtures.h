@@ -9,6 +9,7 @@
 
 #include "engine/safetensors.h"
 #include "gan/trainer.h"
+#include "nn/data/fashion.h"
 
 namespace ganlite::test {
 
