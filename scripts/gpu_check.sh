@@ -4,7 +4,7 @@
 # Unpacks debs/ (fetched beforehand by scripts/fetch_debs.sh) with `dpkg -x` into a prefix folder
 # (never into /), builds into build-gpu/, runs every CUDA test binary (bin/test_cuda*) plainly and
 # under compute-sanitizer (memcheck; racecheck and synccheck on test_cuda), then the benchmarks
-# (PyTorch/cuDNN anchors, bench_kernels when built). Logs and CSVs go to OUTDIR; the summary is
+# (PyTorch/cuDNN anchors, bench_cuda_ops, bench_kernels against cuDNN). Logs and CSVs go to OUTDIR; the summary is
 # printed last. Environment: SANITIZE=0 skips the compute-sanitizer runs, SANITIZER_TIMEOUT (s,
 # default 300) limits each. Exit status: the number of failed steps. The device tool returns at most 8 files,
 # so a run there writes OUTDIR outside $OUT and tars it: gpu_check.sh /tmp/gc; tar czf $OUT/gc.tgz -C /tmp gc
@@ -56,8 +56,14 @@ export OMP_WAIT_POLICY=passive
 } >"$OUT/env.txt" 2>&1
 cat "$OUT/env.txt"
 
+# cuDNN for bench_kernels' baseline rows: the system's if CMake finds one, else the nvidia-cudnn
+# wheel that the machine's PyTorch brings.
+CUDNN_ROOT=${CUDNN_ROOT:-$(python3 -c 'import nvidia.cudnn as m; print(list(m.__path__)[0])' \
+  2>/dev/null || true)}
 step configure configure.log cmake -S . -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_PREFIX_PATH="$PREFIX/usr" -DCMAKE_CUDA_ARCHITECTURES=90
+  -DCMAKE_PREFIX_PATH="$PREFIX/usr" -DCMAKE_CUDA_ARCHITECTURES=90 \
+  ${CUDNN_ROOT:+-DCUDNN_ROOT=$CUDNN_ROOT}
+[ -n "$CUDNN_ROOT" ] && export LD_LIBRARY_PATH=$CUDNN_ROOT/lib:$LD_LIBRARY_PATH
 step build build.log cmake --build $BUILD -j "$(nproc)"
 grep -h "registers\|spill\|smem" "$OUT/build.log" >"$OUT/ptxas.txt" 2>/dev/null || true
 
@@ -85,9 +91,6 @@ if [ $BENCH = 1 ]; then
   fi
   if [ -x $BUILD/bin/bench_cuda_ops ]; then
     step bench_cuda_ops bench_cuda_ops.log $BUILD/bin/bench_cuda_ops --csv "$OUT/bench_cuda_ops.csv"
-  fi
-  if [ -x $BUILD/bin/bench_conv_cuda ]; then
-    step bench_conv_cuda bench_conv_cuda.log $BUILD/bin/bench_conv_cuda --csv "$OUT/bench_conv_cuda.csv"
   fi
   if [ -x $BUILD/bin/bench_kernels ]; then
     step bench_kernels bench_kernels.log $BUILD/bin/bench_kernels --csv "$OUT/bench_kernels.csv"

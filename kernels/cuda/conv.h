@@ -22,6 +22,22 @@ void col2im(const ConvShape& cs, const T* col, int64_t nb, int64_t c0, int64_t n
 template <class T>
 void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y);
 
+// What a fused forward applies to each output element of channel k before it is stored:
+// y = act(scale[k] * (conv + bias[k])); a null bias or scale is left out. `scale` is the
+// per-channel mask of a masked convolution.
+enum class ConvAct { none, relu, leaky_relu };
+struct ConvEpilogue {
+  const float* bias = nullptr;
+  const float* scale = nullptr;
+  ConvAct act = ConvAct::none;
+  float slope = 0.2f;  // leaky_relu's negative slope
+};
+
+// conv_fprop with the epilogue applied: inside the kernel's store where the chosen version fuses
+// it (simt_tiled, tf32_mma), else as one more pass over y.
+void conv_fprop_fused(const ConvShape& cs, const float* x, const float* w, const ConvEpilogue& ep,
+                      float* y);
+
 template <class T>
 void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx);
 

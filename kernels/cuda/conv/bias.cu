@@ -1,7 +1,9 @@
-// Per-channel bias and its gradient on (n, c, hw) tensors. channel_sum runs one block per channel
-// and reduces in a fixed tree in shared memory, so the sum is the same bits on every run; like the
-// CPU it accumulates in double.
+// Per-channel bias and its gradient on (n, c, hw) tensors, and the part of a fused forward's
+// epilogue that versions without one apply as a pass of their own. channel_sum runs one block per
+// channel and reduces in a fixed tree in shared memory, so the sum is the same bits on every run;
+// like the CPU it accumulates in double.
 #include "kernels/cuda/conv.h"
+#include "kernels/cuda/conv/operands.cuh"
 #include "kernels/cuda/stream.cuh"
 
 namespace ganlite::cuda {
@@ -31,7 +33,27 @@ __global__ void channel_sum_kernel(const T* dy, int64_t n, int64_t c, int64_t hw
   if (threadIdx.x == 0) db[j] = static_cast<T>(part[0]);
 }
 
+__global__ void scale_activate_kernel(ConvEpilogue ep, int64_t k, int64_t pq, int64_t n, float* y) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n;
+       i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = conv::epilogue_at(ep, static_cast<int>(i / pq % k), y[i]);
+}
+
 }  // namespace
+
+namespace conv {
+
+void scale_activate(const ConvShape& cs, const ConvEpilogue& ep, float* y) {
+  const int64_t total = cs.n * cs.k * cs.p * cs.q;
+  if (total == 0 || (!ep.scale && ep.act == ConvAct::none)) return;
+  ConvEpilogue rest = ep;
+  rest.bias = nullptr;
+  scale_activate_kernel<<<grid_for(total), kThreads, 0, stream()>>>(rest, cs.k, cs.p * cs.q, total,
+                                                                    y);
+  GANLITE_LAUNCH_CHECK();
+}
+
+}  // namespace conv
 
 template <class T>
 void add_channel_bias(T* y, const T* b, int64_t n, int64_t c, int64_t hw) {

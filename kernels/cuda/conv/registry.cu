@@ -1,11 +1,13 @@
 // The version registry and the public conv_fprop/dgrad/wgrad: each call asks pick() for the
-// version to run. The automatic choice follows what bench_conv_cuda measured on an H100
-// (docs/results/gpu.md, 2026-11-23): grouped convolutions (depthwise and the like) run "direct",
-// whose one thread per output beat im2col_gemm's GEMM per group 8x (0.52 vs 4.25 ms, depthwise
-// 256 channels at 64x64, batch 16); implicit_gemm's fprop beat im2col_gemm only where the
-// GEMM's reduction C/g*R*S is short (the 7x7 stem, 147: 2.62 vs 3.05 ms; PatchGAN's first layer,
-// 48: 0.26 vs 0.36 ms) and lost up to 4x elsewhere; everything else runs im2col_gemm.
-// implicit_gemm's dgrad and wgrad have not been timed yet: they run only when forced.
+// version to run. The automatic choice follows what bench_kernels (then named bench_conv_cuda)
+// measured on an H100 (docs/results/gpu.md, 2026-11-23): grouped convolutions (depthwise and the
+// like) run "direct", whose one thread per output beat im2col_gemm's GEMM per group 8x (0.52
+// vs 4.25 ms, depthwise 256 channels at 64x64, batch 16); implicit_gemm's fprop beat im2col_gemm
+// only where the GEMM's reduction C/g*R*S is short (the 7x7 stem, 147: 2.62 vs 3.05 ms; PatchGAN's
+// first layer, 48: 0.26 vs 0.36 ms) and lost up to 4x elsewhere; everything else runs im2col_gemm.
+// implicit_gemm's dgrad and wgrad, and the tiled versions simt_tiled and tf32_mma (written
+// without a GPU, issue 4), have not been timed yet: they run only when forced. tf32_mma rounds
+// its inputs to TF32, so it will join the automatic choice only behind an explicit opt-in.
 #include <cstdlib>
 #include <string>
 #include <type_traits>
@@ -19,7 +21,8 @@ namespace {
 
 // Every registered version (the automatic choice is pick()'s rule, not this order).
 const std::vector<const Version*>& versions() {
-  static const std::vector<const Version*> all = {&implicit_gemm(), &im2col_gemm(), &direct()};
+  static const std::vector<const Version*> all = {&tf32_mma(), &simt_tiled(), &implicit_gemm(),
+                                                  &im2col_gemm(), &direct()};
   return all;
 }
 
@@ -96,6 +99,14 @@ std::string conv_version_for(const ConvShape& cs, ConvPass pass) {
 template <class T>
 void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y) {
   conv::entries<T>(conv::pick<T>(cs, ConvPass::fprop)).fprop(cs, x, w, bias, y);
+}
+
+void conv_fprop_fused(const ConvShape& cs, const float* x, const float* w, const ConvEpilogue& ep,
+                      float* y) {
+  const conv::Version& v = conv::pick<float>(cs, ConvPass::fprop);
+  if (v.fprop_fused) return v.fprop_fused(cs, x, w, ep, y);
+  v.f32.fprop(cs, x, w, ep.bias, y);
+  conv::scale_activate(cs, ep, y);
 }
 
 template <class T>

@@ -17,12 +17,21 @@ struct Version {
   bool (*supports)(const ConvShape&);
   Entries<float> f32;
   Entries<double> f64;
+  // The forward with its epilogue in the kernel's store; null where the version has none.
+  void (*fprop_fused)(const ConvShape&, const float* x, const float* w, const ConvEpilogue&,
+                      float* y) = nullptr;
 };
 
 // Defined in the version's own file.
 const Version& direct();
 const Version& im2col_gemm();
 const Version& implicit_gemm();
+const Version& simt_tiled();
+const Version& tf32_mma();
+
+// y = act(scale[k] * y) over (N, K, P, Q): the rest of an epilogue whose bias the version's
+// fprop added (bias.cu).
+void scale_activate(const ConvShape& cs, const ConvEpilogue& ep, float* y);
 
 // Device helpers shared by the versions (im2col.cu).
 // x (nb, ., H, W) planes c0.. += or = the column entries that were read from each pixel.
