@@ -12,10 +12,27 @@
 // divisions stay out of the loads. Bounds: a_row/b_col mark rows and columns outside the product;
 // the reduction index must be < kd() (the kernels check it). All index arithmetic is 32-bit,
 // which fits32() guarantees. Versions implicit_gemm, simt_tiled and tf32_mma read through these.
+// The header also compiles as plain C++ (GANLITE_HD empty, loads plain), so that the CPU suite
+// checks this index arithmetic against the CPU convolution (tests/test_conv_operands.cpp).
 #pragma once
 #include "kernels/cuda/conv/registry.h"
 
+#ifdef __CUDACC__
+#define GANLITE_HD __host__ __device__
+#else
+#define GANLITE_HD
+#endif
+
 namespace ganlite::cuda::conv {
+
+// A read-only load, through the texture path on the device.
+GANLITE_HD inline float load(const float* p) {
+#ifdef __CUDA_ARCH__
+  return __ldg(p);
+#else
+  return *p;
+#endif
+}
 
 // Every tensor of the pass has fewer than 2^31 elements, and so has each product.
 inline bool fits32(const ConvShape& cs) {
@@ -47,7 +64,7 @@ struct FilterTap {
   int x_off = 0, dr = 0, ds = 0;
 };
 
-__device__ inline OutPixel out_pixel(const Dims& d, int j) {
+GANLITE_HD inline OutPixel out_pixel(const Dims& d, int j) {
   OutPixel o;
   o.ok = j < d.n * d.p * d.q;
   if (!o.ok) return o;
@@ -58,16 +75,16 @@ __device__ inline OutPixel out_pixel(const Dims& d, int j) {
   return o;
 }
 
-__device__ inline FilterTap filter_tap(const Dims& d, int kc) {
+GANLITE_HD inline FilterTap filter_tap(const Dims& d, int kc) {
   const int rs = d.r * d.s, c = kc / rs, r = kc % rs / d.s, s = kc % d.s;
   return {c * d.h * d.w, r * d.dh, s * d.dw};
 }
 
 // x at a pixel's tap; 0 in the padding and outside the product.
-__device__ inline float x_at(const Dims& d, const float* x, const OutPixel& o, const FilterTap& t) {
+GANLITE_HD inline float x_at(const Dims& d, const float* x, const OutPixel& o, const FilterTap& t) {
   const int ih = o.ih0 + t.dr, iw = o.iw0 + t.ds;
   if (!o.ok || unsigned(ih) >= unsigned(d.h) || unsigned(iw) >= unsigned(d.w)) return 0.f;
-  return __ldg(x + o.x_base + t.x_off + ih * d.w + iw);
+  return load(x + o.x_base + t.x_off + ih * d.w + iw);
 }
 
 // A row of W or dy: its start, and whether it lies inside the product.
@@ -77,9 +94,9 @@ struct Row {
 };
 
 // The epilogue at output channel k: act(scale[k] * (acc + bias[k])), each part where given.
-__device__ inline float epilogue_at(const ConvEpilogue& e, int k, float v) {
-  if (e.bias) v += __ldg(e.bias + k);
-  if (e.scale) v *= __ldg(e.scale + k);
+GANLITE_HD inline float epilogue_at(const ConvEpilogue& e, int k, float v) {
+  if (e.bias) v += load(e.bias + k);
+  if (e.scale) v *= load(e.scale + k);
   if (e.act == ConvAct::relu) return v > 0.f ? v : 0.f;
   if (e.act == ConvAct::leaky_relu) return v > 0.f ? v : e.slope * v;
   return v;
@@ -92,20 +109,20 @@ struct FpropOperands {
   ConvEpilogue ep;
   float* y;
 
-  __host__ __device__ int m() const { return d.k; }
-  __host__ __device__ int n() const { return d.n * d.p * d.q; }
-  __host__ __device__ int kd() const { return d.c * d.r * d.s; }
+  GANLITE_HD int m() const { return d.k; }
+  GANLITE_HD int n() const { return d.n * d.p * d.q; }
+  GANLITE_HD int kd() const { return d.c * d.r * d.s; }
   // A = W (K, C*R*S)
-  __device__ Row a_row(int k) const { return {k * kd(), k < d.k}; }
-  __device__ int a_red(int kc) const { return kc; }
-  __device__ float a(const Row& row, int kc) const {
-    return row.ok ? __ldg(w + row.base + kc) : 0.f;
+  GANLITE_HD Row a_row(int k) const { return {k * kd(), k < d.k}; }
+  GANLITE_HD int a_red(int kc) const { return kc; }
+  GANLITE_HD float a(const Row& row, int kc) const {
+    return row.ok ? load(w + row.base + kc) : 0.f;
   }
   // B = col(x) (C*R*S, N*P*Q)
-  __device__ OutPixel b_col(int j) const { return out_pixel(d, j); }
-  __device__ FilterTap b_red(int kc) const { return filter_tap(d, kc); }
-  __device__ float b(const FilterTap& t, const OutPixel& o) const { return x_at(d, x, o, t); }
-  __device__ void store(int k, int j, float v) const {
+  GANLITE_HD OutPixel b_col(int j) const { return out_pixel(d, j); }
+  GANLITE_HD FilterTap b_red(int kc) const { return filter_tap(d, kc); }
+  GANLITE_HD float b(const FilterTap& t, const OutPixel& o) const { return x_at(d, x, o, t); }
+  GANLITE_HD void store(int k, int j, float v) const {
     const int pq = d.p * d.q;
     y[(j / pq * d.k + k) * pq + j % pq] = epilogue_at(ep, k, v);
   }
@@ -127,20 +144,20 @@ struct DgradOperands {
   const float* w;
   float* dx;
 
-  __host__ __device__ int m() const { return d.c; }
-  __host__ __device__ int n() const { return d.n * d.h * d.w; }
-  __host__ __device__ int kd() const { return d.k * d.r * d.s; }
+  GANLITE_HD int m() const { return d.c; }
+  GANLITE_HD int n() const { return d.n * d.h * d.w; }
+  GANLITE_HD int kd() const { return d.k * d.r * d.s; }
   // A = W^T (C, K*R*S): w(k, c, r, s) at (k*C + c)*R*S + (r*S + s)
-  __device__ Row a_row(int c) const { return {c * d.r * d.s, c < d.c}; }
-  __device__ int a_red(int kc) const {
+  GANLITE_HD Row a_row(int c) const { return {c * d.r * d.s, c < d.c}; }
+  GANLITE_HD int a_red(int kc) const {
     const int rs = d.r * d.s;
     return kc / rs * d.c * rs + kc % rs;
   }
-  __device__ float a(const Row& row, int off) const {
-    return row.ok ? __ldg(w + row.base + off) : 0.f;
+  GANLITE_HD float a(const Row& row, int off) const {
+    return row.ok ? load(w + row.base + off) : 0.f;
   }
   // B = gather(dy) (K*R*S, N*H*W)
-  __device__ InPixel b_col(int j) const {
+  GANLITE_HD InPixel b_col(int j) const {
     InPixel o;
     o.ok = j < n();
     if (!o.ok) return o;
@@ -150,18 +167,18 @@ struct DgradOperands {
     o.tw = j % d.w + d.pw;
     return o;
   }
-  __device__ GradTap b_red(int kc) const {
+  GANLITE_HD GradTap b_red(int kc) const {
     const int rs = d.r * d.s, k = kc / rs, r = kc % rs / d.s, s = kc % d.s;
     return {k * d.p * d.q, r * d.dh, s * d.dw};
   }
-  __device__ float b(const GradTap& t, const InPixel& o) const {
+  GANLITE_HD float b(const GradTap& t, const InPixel& o) const {
     const int th = o.th - t.dr, tw = o.tw - t.ds;
     if (!o.ok || th < 0 || tw < 0 || th % d.sh != 0 || tw % d.sw != 0) return 0.f;
     const int p = th / d.sh, q = tw / d.sw;
     if (p >= d.p || q >= d.q) return 0.f;
-    return __ldg(dy + o.dy_base + t.dy_off + p * d.q + q);
+    return load(dy + o.dy_base + t.dy_off + p * d.q + q);
   }
-  __device__ void store(int c, int j, float v) const {
+  GANLITE_HD void store(int c, int j, float v) const {
     const int hw = d.h * d.w;
     dx[(j / hw * d.c + c) * hw + j % hw] = v;
   }
@@ -173,29 +190,29 @@ struct WgradOperands {
   const float* dy;
   float* dw;
 
-  __host__ __device__ int m() const { return d.k; }
-  __host__ __device__ int n() const { return d.c * d.r * d.s; }
-  __host__ __device__ int kd() const { return d.n * d.p * d.q; }
+  GANLITE_HD int m() const { return d.k; }
+  GANLITE_HD int n() const { return d.c * d.r * d.s; }
+  GANLITE_HD int kd() const { return d.n * d.p * d.q; }
   // A = dy (K, N*P*Q): dy(img, k, pq) at (img*K + k)*P*Q + pq
-  __device__ Row a_row(int k) const { return {k * d.p * d.q, k < d.k}; }
-  __device__ int a_red(int t) const {
+  GANLITE_HD Row a_row(int k) const { return {k * d.p * d.q, k < d.k}; }
+  GANLITE_HD int a_red(int t) const {
     const int pq = d.p * d.q;
     return t / pq * d.k * pq + t % pq;
   }
-  __device__ float a(const Row& row, int off) const {
-    return row.ok ? __ldg(dy + row.base + off) : 0.f;
+  GANLITE_HD float a(const Row& row, int off) const {
+    return row.ok ? load(dy + row.base + off) : 0.f;
   }
   // B = col(x)^T (N*P*Q, C*R*S): the column is the tap, the reduction index the pixel.
   struct Tap {
     FilterTap t;
     bool ok;
   };
-  __device__ Tap b_col(int kc) const { return {filter_tap(d, kc), kc < n()}; }
-  __device__ OutPixel b_red(int t) const { return out_pixel(d, t); }
-  __device__ float b(const OutPixel& o, const Tap& col) const {
+  GANLITE_HD Tap b_col(int kc) const { return {filter_tap(d, kc), kc < n()}; }
+  GANLITE_HD OutPixel b_red(int t) const { return out_pixel(d, t); }
+  GANLITE_HD float b(const OutPixel& o, const Tap& col) const {
     return col.ok ? x_at(d, x, o, col.t) : 0.f;
   }
-  __device__ void store(int k, int kc, float v) const { dw[k * n() + kc] = v; }
+  GANLITE_HD void store(int k, int kc, float v) const { dw[k * n() + kc] = v; }
 };
 
 }  // namespace ganlite::cuda::conv
