@@ -6,13 +6,13 @@
 // set_conv_version and its result checked against the `direct` reference (relative L2 error;
 // a version over its tolerance is reported INVALID and not timed); cuDNN runs the algorithm its
 // exhaustive search (cudnnFind*) ranks fastest, in FP32 (CUDNN_FMA_MATH) and TF32
-// (CUDNN_TENSOR_OP_MATH) modes; two warm-up runs, then the median of --reps, each timed with
-// CUDA events after the L2 is flushed by writing 128 MiB. im2col_gemm is the cuBLAS-im2col row.
-// Per row: median ms, TFLOP/s, % of cuDNN in the same precision (FP32 versions against cuDNN
-// FP32, tf32_mma against cuDNN TF32) and % of the device's peak in that precision. The CSV
-// (default benchmarks/results/bench_kernels_<date>.csv) carries the device name, CUDA and cuDNN
-// versions and the git commit on every row. Exit status: 77 without a GPU, 1 if a version was
-// INVALID, else 0.
+// (CUDNN_DEFAULT_MATH, which lets FP32 data use TF32 tensor cores: PyTorch's allow_tf32) modes; two
+// warm-up runs, then the median of --reps, each timed with CUDA events after the L2 is flushed by
+// writing 128 MiB. im2col_gemm is the cuBLAS-im2col row. Per row: median ms, TFLOP/s, % of cuDNN in
+// the same precision (FP32 versions against cuDNN FP32, tf32_mma against cuDNN TF32) and % of the
+// device's peak in that precision. The CSV (default benchmarks/results/bench_kernels_<date>.csv)
+// carries the device name, CUDA and cuDNN versions and the git commit on every row. Exit status: 77
+// without a GPU, 1 if a version was INVALID, else 0.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -384,7 +384,7 @@ int main(int argc, char** argv) {
         std::map<bool, double> cudnn_ms;  // by tf32
 #ifdef GANLITE_HAVE_CUDNN
         for (bool tf32 : {false, true}) {
-          const CudnnConv conv(handle, cs, p.pass, tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH);
+          const CudnnConv conv(handle, cs, p.pass, tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH);
           const auto run = [&] { conv.run(p.a, p.b, p.got); };
           run();
           const double err = rel_err(p.got, p.ref, p.len);
