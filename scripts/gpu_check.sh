@@ -94,6 +94,8 @@ if [ $BENCH = 1 ]; then
   fi
   if [ -x $BUILD/bin/bench_kernels ]; then
     step bench_kernels bench_kernels.log $BUILD/bin/bench_kernels --csv "$OUT/bench_kernels.csv"
+    step "bench_kernels tables" bench_kernels.md python3 benchmarks/kernels_table.py \
+      "$OUT/bench_kernels.csv"
   fi
 fi
 
