@@ -30,3 +30,7 @@ run cyclegan_fmnist specs/cyclegan_fmnist.json --set schedule.epochs=0 --set sch
   --set schedule.decay=constant --set logging.sample_every=1000 --set logging.checkpoint_every=0
 run pix2pix_fmnist specs/pix2pix_fmnist.json --set schedule.epochs=0 --set schedule.steps=2000 \
   --set schedule.decay=constant --set logging.sample_every=1000 --set logging.checkpoint_every=0
+run stylegan2_fmnist specs/stylegan2_fmnist.json --set schedule.steps=2000 \
+  --set model.G.options.channel_max=64 --set model.D.options.channel_max=64 \
+  --set model.G.options.z_dim=128 --set model.G.options.w_dim=128 \
+  --set logging.sample_every=500 --set logging.checkpoint_every=500
