@@ -76,27 +76,15 @@ __global__ void __launch_bounds__(kTiledThreads) simt_kernel(Ops ops, int chunk,
   }
 }
 
-void fprop_fused(const ConvShape& cs, const float* x, const float* w, const ConvEpilogue& ep,
-                 float* y) {
-  const FpropOperands ops{dims_of(cs), x, w, ep, y};
-  launch_tiled<BM, BN, BK>("simt_tiled", "fprop", ops, &simt_kernel<FpropOperands>);
-}
-
-void fprop(const ConvShape& cs, const float* x, const float* w, const float* bias, float* y) {
-  ConvEpilogue ep;
-  ep.bias = bias;
-  fprop_fused(cs, x, w, ep, y);
-}
-
-void dgrad(const ConvShape& cs, const float* dy, const float* w, float* dx) {
-  const DgradOperands ops{dims_of(cs), dy, w, dx};
-  launch_tiled<BM, BN, BK>("simt_tiled", "dgrad", ops, &simt_kernel<DgradOperands>);
-}
-
-void wgrad(const ConvShape& cs, const float* x, const float* dy, float* dw) {
-  const WgradOperands ops{dims_of(cs), x, dy, dw};
-  launch_tiled<BM, BN, BK>("simt_tiled", "wgrad", ops, &simt_kernel<WgradOperands>);
-}
+struct Tiling {
+  static constexpr const char* name = "simt_tiled";
+  static constexpr int BM = conv::BM, BN = conv::BN, BK = conv::BK;
+  template <class Ops>
+  static TiledKernel<Ops> kernel() {
+    return &simt_kernel<Ops>;
+  }
+};
+using E = TiledEntries<Tiling>;
 
 bool supports(const ConvShape& cs) {
   return cs.groups == 1 && fits32(cs);
@@ -105,7 +93,8 @@ bool supports(const ConvShape& cs) {
 }  // namespace
 
 const Version& simt_tiled() {
-  static const Version v{"simt_tiled", supports, {fprop, dgrad, wgrad}, {}, fprop_fused};
+  static const Version v{
+      "simt_tiled", supports, {E::fprop, E::dgrad, E::wgrad}, {}, E::fprop_fused};
   return v;
 }
 

@@ -107,27 +107,15 @@ __global__ void __launch_bounds__(kTiledThreads, 2) mma_kernel(Ops ops, int chun
 #endif
 }
 
-void fprop_fused(const ConvShape& cs, const float* x, const float* w, const ConvEpilogue& ep,
-                 float* y) {
-  const FpropOperands ops{dims_of(cs), x, w, ep, y};
-  launch_tiled<BM, BN, BK>("tf32_mma", "fprop", ops, &mma_kernel<FpropOperands>);
-}
-
-void fprop(const ConvShape& cs, const float* x, const float* w, const float* bias, float* y) {
-  ConvEpilogue ep;
-  ep.bias = bias;
-  fprop_fused(cs, x, w, ep, y);
-}
-
-void dgrad(const ConvShape& cs, const float* dy, const float* w, float* dx) {
-  const DgradOperands ops{dims_of(cs), dy, w, dx};
-  launch_tiled<BM, BN, BK>("tf32_mma", "dgrad", ops, &mma_kernel<DgradOperands>);
-}
-
-void wgrad(const ConvShape& cs, const float* x, const float* dy, float* dw) {
-  const WgradOperands ops{dims_of(cs), x, dy, dw};
-  launch_tiled<BM, BN, BK>("tf32_mma", "wgrad", ops, &mma_kernel<WgradOperands>);
-}
+struct Tiling {
+  static constexpr const char* name = "tf32_mma";
+  static constexpr int BM = conv::BM, BN = conv::BN, BK = conv::BK;
+  template <class Ops>
+  static TiledKernel<Ops> kernel() {
+    return &mma_kernel<Ops>;
+  }
+};
+using E = TiledEntries<Tiling>;
 
 bool supports(const ConvShape& cs) {
   static const bool has_mma = device_info(0).major >= 8;
@@ -137,7 +125,7 @@ bool supports(const ConvShape& cs) {
 }  // namespace
 
 const Version& tf32_mma() {
-  static const Version v{"tf32_mma", supports, {fprop, dgrad, wgrad}, {}, fprop_fused};
+  static const Version v{"tf32_mma", supports, {E::fprop, E::dgrad, E::wgrad}, {}, E::fprop_fused};
   return v;
 }
 

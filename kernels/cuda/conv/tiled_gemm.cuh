@@ -119,4 +119,33 @@ void launch_tiled(const char* version, const char* pass, const Ops& ops,
   release(partial);  // stream order: a later user of the block runs after splitk_sum
 }
 
+template <class Ops>
+using TiledKernel = void (*)(Ops, int, float*);
+
+// The registry entries of a tiled version V: V::name, its tile V::BM x V::BN x V::BK and
+// V::kernel<Ops>(), its kernel for a pass's operands.
+template <class V>
+struct TiledEntries {
+  template <class Ops>
+  static void run(const char* pass, const Ops& ops) {
+    launch_tiled<V::BM, V::BN, V::BK>(V::name, pass, ops, V::template kernel<Ops>());
+  }
+  static void fprop_fused(const ConvShape& cs, const float* x, const float* w,
+                          const ConvEpilogue& ep, float* y) {
+    run("fprop", FpropOperands{dims_of(cs), x, w, ep, y});
+  }
+  static void fprop(const ConvShape& cs, const float* x, const float* w, const float* bias,
+                    float* y) {
+    ConvEpilogue ep;
+    ep.bias = bias;
+    fprop_fused(cs, x, w, ep, y);
+  }
+  static void dgrad(const ConvShape& cs, const float* dy, const float* w, float* dx) {
+    run("dgrad", DgradOperands{dims_of(cs), dy, w, dx});
+  }
+  static void wgrad(const ConvShape& cs, const float* x, const float* dy, float* dw) {
+    run("wgrad", WgradOperands{dims_of(cs), x, dy, dw});
+  }
+};
+
 }  // namespace ganlite::cuda::conv
