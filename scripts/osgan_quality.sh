@@ -2,10 +2,11 @@
 # docs/results/osgan.md: a DCGAN (GroupNorm D) trained two-stage and one-stage (OSGAN) for the same
 # wall-clock time on Fashion-MNIST (side by side, one thread each), then FD-FMNIST of each; then
 # the step-time benchmark.
-# Usage: scripts/osgan_quality.sh [SECONDS] [OUT_DIR] (defaults 240, runs/osgan).
+# Usage: scripts/osgan_quality.sh [SECONDS] [OUT_DIR] (defaults 240, runs/osgan); GANLITE=path
+# picks the binary (default build/bin/ganlite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=build/bin/ganlite
+B=${GANLITE:-build/bin/ganlite}
 T=${1:-240}
 OUT=${2:-runs/osgan}
 mkdir -p "$OUT"
