@@ -114,6 +114,20 @@ add("cross_entropy", "cross_entropy", {}, {"x": rn(5, 4)},
     lambda x, target: F.cross_entropy(x, target),
     constants={"target": torch.tensor([0, 3, 1, 1, 2])})
 
+# Few output pixels, many filter rows: the CPU input gradient / transposed conv splits its column
+# matrix by channel across threads there (kernels/cpu/conv.cpp, dgrad_by_channel). Added last so
+# that the cases above keep their random numbers.
+for name, (x, w, b, kw) in {
+    "conv_transpose2d_1x1_to_4x4": (rn(2, 8, 1, 1), rn(8, 5, 4, 4), rn(5), dict()),
+    "conv_transpose2d_2x2_s2_k4": (rn(3, 6, 2, 2), rn(6, 5, 4, 4), rn(5), dict(stride=2, padding=1)),
+}.items():
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()}
+    add(name, "conv_transpose2d", params, {"x": x, "w": w, "b": b},
+        lambda x, w, b, kw=kw: F.conv_transpose2d(x, w, b, **kw))
+add("conv2d_to_2x2_k4_s2", "conv2d", {"stride": 2, "padding": 1},
+    {"x": rn(2, 5, 4, 4), "w": rn(6, 5, 4, 4), "b": rn(6)},
+    lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1))
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "torch_refs.json")
 with open(out, "w") as f:
     json.dump({"generator": "tests/make_torch_refs.py", "torch_version": torch.__version__,

@@ -311,10 +311,43 @@ void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y
   }
 }
 
+namespace {
+
+// dgrad of a batch whose output columns are fewer than the filter's rows (the first layers of a
+// DCGAN-style generator at small batch): the column matrix of the whole batch is split by input
+// channel across the threads. Each thread packs only its rows of W once, where row tiles would
+// each pack all of W, and its col2im writes channels no other thread touches. False (nothing
+// done) where that does not apply.
+template <class T>
+bool dgrad_by_channel(const ConvShape& cs, const T* dy, const T* w, T* dx) {
+  const int64_t rs = cs.r * cs.s, crs = cs.c * rs, pq = cs.p * cs.q, cols = cs.n * pq;
+  const int64_t threads = omp_get_max_threads();
+  if (cs.groups != 1 || cols >= crs || cs.c < threads ||
+      crs * cols * static_cast<int64_t>(sizeof(T)) > kTileBytes * threads)
+    return false;
+  const Tile all{0, cs.n, 0, cs.p, 0};
+  int64_t ldb;
+  const T* b = tile_rows(cs, dy, all, 0, cs.k, scratch<T>(1, cs.k * cols), ldb);
+#pragma omp parallel
+  {
+    const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
+    const int64_t c0 = me * cs.c / team, nc = (me + 1) * cs.c / team - c0;
+    for (int64_t i = 0; i < cs.n; ++i)
+      std::fill(dx + (i * cs.c + c0) * cs.h * cs.w, dx + (i * cs.c + c0 + nc) * cs.h * cs.w, T(0));
+    T* col = scratch<T>(0, nc * rs * cols);
+    gemm<T>(true, false, nc * rs, cols, cs.k, T(1), w + c0 * rs, crs, b, ldb, T(0), col, cols);
+    col2im_tile(cs, col, all, c0, nc, dx);
+  }
+  return true;
+}
+
+}  // namespace
+
 template <class T>
 void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
   if (depthwise::applies(cs)) return depthwise::dgrad(cs, dy, w, dx);
   BlasSerial serial;
+  if (dgrad_by_channel(cs, dy, w, dx)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t hw = cs.h * cs.w, total = cs.n * cs.c * hw;
   // Row blocks of one image add onto overlapping input rows (the filter's footprint). Blocks
