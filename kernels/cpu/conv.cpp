@@ -341,6 +341,30 @@ bool dgrad_by_channel(const ConvShape& cs, const T* dy, const T* w, T* dx) {
   return true;
 }
 
+// wgrad under the same condition: one column matrix for the whole batch, and the threads split
+// dW by output channel, so there are no per-thread copies of dW to zero and add up.
+template <class T>
+bool wgrad_by_channel(const ConvShape& cs, const T* x, const T* dy, T* dw) {
+  const int64_t crs = cs.c * cs.r * cs.s, cols = cs.n * cs.p * cs.q;
+  const int64_t threads = omp_get_max_threads();
+  if (cs.groups != 1 || cols >= crs || cs.k < threads ||
+      crs * cols * static_cast<int64_t>(sizeof(T)) > kTileBytes * threads)
+    return false;
+  const Tile all{0, cs.n, 0, cs.p, 0};
+  T* col = scratch<T>(0, crs * cols);
+  im2col(cs, x, cs.n, 0, cs.c, col);
+  int64_t lda;
+  const T* a = tile_rows(cs, dy, all, 0, cs.k, scratch<T>(1, cs.k * cols), lda);
+#pragma omp parallel
+  {
+    const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
+    const int64_t k0 = me * cs.k / team, nk = (me + 1) * cs.k / team - k0;
+    gemm<T>(false, true, nk, crs, cols, T(1), a + k0 * lda, lda, col, cols, T(0), dw + k0 * crs,
+            crs);
+  }
+  return true;
+}
+
 }  // namespace
 
 template <class T>
@@ -390,6 +414,7 @@ template <class T>
 void conv_wgrad(const ConvShape& cs, const T* x, const T* dy, T* dw) {
   if (depthwise::applies(cs)) return depthwise::wgrad(cs, x, dy, dw);
   BlasSerial serial;
+  if (wgrad_by_channel(cs, x, dy, dw)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t size = cs.k * crs, threads = omp_get_max_threads();
   const std::vector<Tile> tiles = make_tiles(cs, sizeof(T), 1, 1);

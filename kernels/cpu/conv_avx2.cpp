@@ -302,7 +302,13 @@ void conv_fprop(const ConvShape& cs, const float* x, const float* w, const float
     ap.resize(mp * crs);
   }
   float* apack = ap.data();
-  const int64_t chunks = (pq + kNC - 1) / kNC, items = cs.n * chunks;
+  // Small images at small batch give fewer (image, pixel block) items than threads: the weight
+  // panels are then split as well, each part packing its own copy of the small B block. Every
+  // output is still summed in the same k-block order, so the split does not change the bits.
+  const int64_t chunks = (pq + kNC - 1) / kNC, blocks = cs.n * chunks;
+  const int64_t parts =
+      std::clamp<int64_t>((2 * omp_get_max_threads() + blocks - 1) / blocks, 1, panels);
+  const int64_t items = blocks * parts;
 #pragma omp parallel
   {
     pack_weights(cs, w, crs, mp, apack);  // ends with the omp for's barrier
@@ -314,7 +320,9 @@ void conv_fprop(const ConvShape& cs, const float* x, const float* w, const float
     float* bblk = bbuf.data() + (16 - reinterpret_cast<uintptr_t>(bbuf.data()) / 4 % 16) % 16;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t it = 0; it < items; ++it) {
-      const int64_t n = it / chunks, j0 = it % chunks * kNC, j1 = std::min(pq, j0 + kNC);
+      const int64_t part = it % parts, block = it / parts;
+      const int64_t ir0 = part * panels / parts, ir1 = (part + 1) * panels / parts;
+      const int64_t n = block / chunks, j0 = block % chunks * kNC, j1 = std::min(pq, j0 + kNC);
       const float* xn = x + n * cs.c * cs.h * cs.w;
       float* yn = y + n * cs.k * pq;
       packer.setup(j0, j1);
@@ -325,7 +333,7 @@ void conv_fprop(const ConvShape& cs, const float* x, const float* w, const float
         for (int64_t j = j0; j < j1; j += kNR) {
           const int nv = static_cast<int>(std::min<int64_t>(kNR, j1 - j));
           const float* bp = bblk + (j - j0) * kc;
-          for (int64_t ir = 0; ir < panels; ++ir) {
+          for (int64_t ir = ir0; ir < ir1; ++ir) {
             const int rows = static_cast<int>(std::min<int64_t>(kMR, cs.k - ir * kMR));
             kKernels[rows](kc, ablk + ir * kMR * kc, bp, yn + ir * kMR * pq + j, pq, nv, k0 > 0,
                            bias ? bias + ir * kMR : nullptr);
