@@ -6,19 +6,32 @@
 
 namespace ganlite::cpu {
 
-template <class T>
-void adam(const AdamParams& p, T* param, const T* grad, T* m, T* v, int64_t n) {
+namespace {
+
+// Weight decay is a template argument, not a branch in the loop: GCC vectorises only a loop
+// without control flow (and sqrt without errno, hence -fno-math-errno in CMakeLists.txt).
+template <bool kDecay, class T>
+void adam_loop(const AdamParams& p, T* param, const T* grad, T* m, T* v, int64_t n) {
   const AdamScalars sc = adam_scalars(p);
   const T b1 = T(p.beta1), b2 = T(p.beta2), step = T(sc.step_size), rc2 = T(sc.inv_sqrt_c2);
   const T e = T(p.eps), wd = T(p.weight_decay);
-  const bool decay = p.weight_decay != 0;
-#pragma omp parallel for schedule(static) if (n > (1 << 16))
+#pragma omp parallel for simd schedule(static) if (n > (1 << 16))
   for (int64_t j = 0; j < n; ++j) {
-    const T g = decay ? grad[j] + wd * param[j] : grad[j];
+    const T g = kDecay ? grad[j] + wd * param[j] : grad[j];
     m[j] = b1 * m[j] + (T(1) - b1) * g;
     v[j] = b2 * v[j] + (T(1) - b2) * g * g;
     param[j] -= step * m[j] / (std::sqrt(v[j]) * rc2 + e);
   }
+}
+
+}  // namespace
+
+template <class T>
+void adam(const AdamParams& p, T* param, const T* grad, T* m, T* v, int64_t n) {
+  if (p.weight_decay != 0)
+    adam_loop<true>(p, param, grad, m, v, n);
+  else
+    adam_loop<false>(p, param, grad, m, v, n);
 }
 
 template <class T>
