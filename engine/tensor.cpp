@@ -6,11 +6,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <iomanip>
+#include <new>
 #include <sstream>
 
 #include "engine/autograd.h"
 #include "engine/backend.h"
 #include "engine/ops.h"
+#include "kernels/cpu/allocator.h"
 #include "kernels/cpu/copy.h"
 #if GANLITE_WITH_CUDA
 #include "kernels/cuda/copy.h"
@@ -61,11 +63,12 @@ std::shared_ptr<Storage> allocate_storage(size_t bytes, Device device) {
     detail::no_cuda_backend(__FILE__, __LINE__);
 #endif
   }
-  // 64-byte alignment for vector loads; aligned_alloc needs a multiple of the alignment.
-  size_t padded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
-  s->data = std::aligned_alloc(64, padded);
-  GANLITE_CHECK(s->data, "allocate: out of host memory for ", bytes, " bytes");
-  s->deleter = [](void* p) { std::free(p); };
+  try {
+    s->data = cpu::alloc(bytes);
+  } catch (const std::bad_alloc&) {
+    GANLITE_FAIL("allocate: out of host memory for ", bytes, " bytes");
+  }
+  s->deleter = [bytes](void* p) { cpu::release(p, bytes); };
   return s;
 }
 

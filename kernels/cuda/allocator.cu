@@ -1,5 +1,4 @@
-// Caching allocator (see device.h). Size classes: multiples of 512 B up to 1 MiB, then steps of
-// 1/8 of the power of two below (at most 12.5 % waste), so repeated shapes hit exact free lists.
+// Caching allocator (see device.h); size classes from kernels/block_cache.h.
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -11,13 +10,6 @@
 
 namespace ganlite::cuda {
 namespace {
-
-size_t size_class(size_t bytes) {
-  if (bytes <= (1u << 20)) return (std::max<size_t>(bytes, 1) + 511) / 512 * 512;
-  size_t top = size_t(1) << (63 - __builtin_clzll(bytes));
-  size_t step = top / 8;
-  return (bytes + step - 1) / step * step;
-}
 
 struct Pool {
   std::mutex mu;

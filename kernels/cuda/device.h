@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "kernels/block_cache.h"
+
 namespace ganlite::cuda {
 
 struct DeviceInfo {
@@ -42,12 +44,7 @@ class EventTimer {
 // released block can be reused at once (stream order serialises the old and new user).
 void* alloc(size_t bytes);
 void release(void* p);
-struct MemoryStats {
-  size_t in_use = 0;    // bytes handed out (rounded sizes)
-  size_t peak = 0;      // high-water mark of in_use
-  size_t cached = 0;    // bytes held on free lists
-  int64_t mallocs = 0;  // cudaMalloc calls so far
-};
+using MemoryStats = ganlite::MemoryStats;  // mallocs counts cudaMalloc calls
 MemoryStats memory_stats();
 void reset_peak();
 void empty_cache();  // returns the free lists to the driver
