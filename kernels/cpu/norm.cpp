@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "kernels/cpu/lane_sum.h"
+
 namespace ganlite::cpu {
 namespace {
 
@@ -22,23 +24,6 @@ void for_each_block(const NormShape& sh, int64_t k, F&& f) {
 
 bool worth_threads(const NormShape& sh, int64_t tasks) {
   return sh.n * sh.c * sh.s > (1 << 15) && tasks > 1;
-}
-
-// sum of f(j) over j in [0, n), in double, in 16 independent partial sums: one running sum is a
-// chain of dependent adds (4 cycles per element, measured as 14 % of the student generator's
-// batch-16 forward in instance-norm statistics); 16 lanes vectorise and pipeline.
-template <class F>
-double lane_sum(int64_t n, F&& f) {
-  constexpr int kLanes = 16;
-  double part[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-#pragma omp simd
-    for (int u = 0; u < kLanes; ++u) part[u] += f(j + u);
-  for (int u = 0; j < n; ++j, ++u) part[u] += f(j);
-  double total = 0;
-  for (int u = 0; u < kLanes; ++u) total += part[u];
-  return total;
 }
 
 }  // namespace

@@ -3,16 +3,16 @@
 
 #include <limits>
 
+#include "kernels/cpu/lane_sum.h"
+
 namespace ganlite::cpu {
 
 template <class T>
 void sum_rows(T* out, const T* x, int64_t rows, int64_t cols) {
 #pragma omp parallel for schedule(static) if (rows * cols > (1 << 15) && rows > 1)
   for (int64_t r = 0; r < rows; ++r) {
-    double s = 0;
     const T* p = x + r * cols;
-    for (int64_t c = 0; c < cols; ++c) s += p[c];
-    out[r] = static_cast<T>(s);
+    out[r] = static_cast<T>(lane_sum(cols, [&](int64_t c) { return double(p[c]); }));
   }
 }
 
@@ -38,10 +38,12 @@ void var_rows(T* out, const T* x, int64_t rows, int64_t cols, int64_t correction
 #pragma omp parallel for schedule(static) if (rows * cols > (1 << 15) && rows > 1)
   for (int64_t r = 0; r < rows; ++r) {
     const T* p = x + r * cols;
-    double mean = 0, ss = 0;
-    for (int64_t c = 0; c < cols; ++c) mean += p[c];
-    mean /= static_cast<double>(cols);
-    for (int64_t c = 0; c < cols; ++c) ss += (p[c] - mean) * (p[c] - mean);
+    const double mean =
+        lane_sum(cols, [&](int64_t c) { return double(p[c]); }) / static_cast<double>(cols);
+    const double ss = lane_sum(cols, [&](int64_t c) {
+      const double d = p[c] - mean;
+      return d * d;
+    });
     out[r] = static_cast<T>(ss / static_cast<double>(cols - correction));
   }
 }

@@ -64,7 +64,11 @@ void reflection_pad2d(T* y, const T* x, const Planes& in, const Pad2d& pad) {
     T* yp = y + p * oh * ow;
     for (int64_t i = 0; i < oh; ++i) {
       const T* row = xp + reflect(i - pad.top, in.h) * in.w;
-      for (int64_t j = 0; j < ow; ++j) yp[i * ow + j] = row[reflect(j - pad.left, in.w)];
+      T* out = yp + i * ow;
+      // The interior is the input row itself: a copy, with reflect() only for the borders.
+      for (int64_t j = 0; j < pad.left; ++j) out[j] = row[reflect(j - pad.left, in.w)];
+      std::copy(row, row + in.w, out + pad.left);
+      for (int64_t j = pad.left + in.w; j < ow; ++j) out[j] = row[reflect(j - pad.left, in.w)];
     }
   }
 }
@@ -79,7 +83,12 @@ void reflection_pad2d_backward(T* gx, const T* g, const Planes& in, const Pad2d&
     std::fill(gp, gp + in.h * in.w, T(0));
     for (int64_t i = 0; i < oh; ++i) {
       T* row = gp + reflect(i - pad.top, in.h) * in.w;
-      for (int64_t j = 0; j < ow; ++j) row[reflect(j - pad.left, in.w)] += gy[i * ow + j];
+      const T* src = gy + i * ow;
+      // Left border, interior, right border: the same order of additions as one pass over j.
+      for (int64_t j = 0; j < pad.left; ++j) row[reflect(j - pad.left, in.w)] += src[j];
+#pragma omp simd
+      for (int64_t j = 0; j < in.w; ++j) row[j] += src[pad.left + j];
+      for (int64_t j = pad.left + in.w; j < ow; ++j) row[reflect(j - pad.left, in.w)] += src[j];
     }
   }
 }
