@@ -7,7 +7,6 @@
 // single-threaded GEMM and the write-back, so no two thread pools share the cores.
 #include "kernels/cpu/conv.h"
 
-#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -40,18 +39,6 @@ T* scratch(int slot, int64_t n) {
   }
   return buf[slot].data();
 }
-
-// OpenBLAS runs single-threaded inside our OpenMP tiles. Threading both would have OpenBLAS's
-// pool and OpenMP's spin against each other (measured: a third of the time in sched_yield and
-// libgomp), and OpenBLAS splits GEMMs with 128 rows worse on 2 threads than on 1.
-class BlasSerial {
- public:
-  BlasSerial() : prev_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
-  ~BlasSerial() { openblas_set_num_threads(prev_); }
-
- private:
-  int prev_;
-};
 
 // The AVX2 fast path is the default where supported; GANLITE_CONV_CPU=blas forces OpenBLAS. Read
 // on every call so that tests and benchmarks can flip it. It is the default because it spends the
@@ -275,7 +262,6 @@ void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y
       return;
     }
   }
-  BlasSerial serial;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t pq = cs.p * cs.q;
   const std::vector<Tile> tiles = make_tiles(cs, sizeof(T), 1, 1);
@@ -370,7 +356,6 @@ bool wgrad_by_channel(const ConvShape& cs, const T* x, const T* dy, T* dw) {
 template <class T>
 void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
   if (depthwise::applies(cs)) return depthwise::dgrad(cs, dy, w, dx);
-  BlasSerial serial;
   if (dgrad_by_channel(cs, dy, w, dx)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t hw = cs.h * cs.w, total = cs.n * cs.c * hw;
@@ -413,7 +398,6 @@ void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
 template <class T>
 void conv_wgrad(const ConvShape& cs, const T* x, const T* dy, T* dw) {
   if (depthwise::applies(cs)) return depthwise::wgrad(cs, x, dy, dw);
-  BlasSerial serial;
   if (wgrad_by_channel(cs, x, dy, dw)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t size = cs.k * crs, threads = omp_get_max_threads();
