@@ -299,18 +299,22 @@ void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y
 
 namespace {
 
-// dgrad of a batch whose output columns are fewer than the filter's rows (the first layers of a
-// DCGAN-style generator at small batch): the column matrix of the whole batch is split by input
-// channel across the threads. Each thread packs only its rows of W once, where row tiles would
-// each pack all of W, and its col2im writes channels no other thread touches. False (nothing
-// done) where that does not apply.
+// Where the batch's GEMMs are better done whole than in row tiles: one group, fewer output
+// columns than filter rows (the first layers of a DCGAN-style generator at small batch), and the
+// batch's column matrix within the threads' tile buffers.
+bool whole_batch_columns(const ConvShape& cs, int64_t elem_bytes) {
+  const int64_t crs = cs.c * cs.r * cs.s, cols = cs.n * cs.p * cs.q;
+  return cs.groups == 1 && cols < crs &&
+         crs * cols * elem_bytes <= kTileBytes * omp_get_max_threads();
+}
+
+// dgrad there: the column matrix of the whole batch is split by input channel across the
+// threads. Each thread packs only its rows of W once, where row tiles would each pack all of W,
+// and its col2im writes channels no other thread touches. False (nothing done) elsewhere.
 template <class T>
 bool dgrad_by_channel(const ConvShape& cs, const T* dy, const T* w, T* dx) {
-  const int64_t rs = cs.r * cs.s, crs = cs.c * rs, pq = cs.p * cs.q, cols = cs.n * pq;
-  const int64_t threads = omp_get_max_threads();
-  if (cs.groups != 1 || cols >= crs || cs.c < threads ||
-      crs * cols * static_cast<int64_t>(sizeof(T)) > kTileBytes * threads)
-    return false;
+  if (!whole_batch_columns(cs, sizeof(T)) || cs.c < omp_get_max_threads()) return false;
+  const int64_t rs = cs.r * cs.s, crs = cs.c * rs, cols = cs.n * cs.p * cs.q;
   const Tile all{0, cs.n, 0, cs.p, 0};
   int64_t ldb;
   const T* b = tile_rows(cs, dy, all, 0, cs.k, scratch<T>(1, cs.k * cols), ldb);
@@ -327,27 +331,19 @@ bool dgrad_by_channel(const ConvShape& cs, const T* dy, const T* w, T* dx) {
   return true;
 }
 
-// wgrad under the same condition: one column matrix for the whole batch, and the threads split
-// dW by output channel, so there are no per-thread copies of dW to zero and add up.
+// wgrad under the same condition: one column matrix for the whole batch and one GEMM, which
+// gemm() splits across the threads by blocks of dW, so there are no per-thread copies of dW to
+// zero and add up.
 template <class T>
-bool wgrad_by_channel(const ConvShape& cs, const T* x, const T* dy, T* dw) {
+bool wgrad_whole_batch(const ConvShape& cs, const T* x, const T* dy, T* dw) {
+  if (!whole_batch_columns(cs, sizeof(T))) return false;
   const int64_t crs = cs.c * cs.r * cs.s, cols = cs.n * cs.p * cs.q;
-  const int64_t threads = omp_get_max_threads();
-  if (cs.groups != 1 || cols >= crs || cs.k < threads ||
-      crs * cols * static_cast<int64_t>(sizeof(T)) > kTileBytes * threads)
-    return false;
   const Tile all{0, cs.n, 0, cs.p, 0};
   T* col = scratch<T>(0, crs * cols);
   im2col(cs, x, cs.n, 0, cs.c, col);
   int64_t lda;
   const T* a = tile_rows(cs, dy, all, 0, cs.k, scratch<T>(1, cs.k * cols), lda);
-#pragma omp parallel
-  {
-    const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
-    const int64_t k0 = me * cs.k / team, nk = (me + 1) * cs.k / team - k0;
-    gemm<T>(false, true, nk, crs, cols, T(1), a + k0 * lda, lda, col, cols, T(0), dw + k0 * crs,
-            crs);
-  }
+  gemm<T>(false, true, cs.k, crs, cols, T(1), a, lda, col, cols, T(0), dw, crs);
   return true;
 }
 
@@ -398,7 +394,7 @@ void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
 template <class T>
 void conv_wgrad(const ConvShape& cs, const T* x, const T* dy, T* dw) {
   if (depthwise::applies(cs)) return depthwise::wgrad(cs, x, dy, dw);
-  if (wgrad_by_channel(cs, x, dy, dw)) return;
+  if (wgrad_whole_batch(cs, x, dy, dw)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t size = cs.k * crs, threads = omp_get_max_threads();
   const std::vector<Tile> tiles = make_tiles(cs, sizeof(T), 1, 1);
