@@ -35,7 +35,7 @@ void binary_loop(F f, T* out, const T* a, const T* b, const Layout<3>& layout) {
 
 template <class T, class F>
 void map(F f, T* y, const T* x, int64_t n) {
-#pragma omp parallel for simd schedule(static) if (n > (1 << 16))
+#pragma omp parallel for simd schedule(static) firstprivate(f) if (n > (1 << 16))
   for (int64_t i = 0; i < n; ++i) y[i] = f(x[i]);
 }
 
@@ -45,7 +45,7 @@ template <class T, class F>
 void map_backward(F f, T* gx, const T* g, const T* x, const T* y, int64_t n) {
   const T* xs = x ? x : g;
   const T* ys = y ? y : g;
-#pragma omp parallel for simd schedule(static) if (n > (1 << 16))
+#pragma omp parallel for simd schedule(static) firstprivate(f) if (n > (1 << 16))
   for (int64_t i = 0; i < n; ++i) gx[i] = g[i] * f(xs[i], ys[i]);
 }
 
