@@ -1,5 +1,6 @@
-// CPU conv2d benchmark: forward and backward (input, weight and bias grads) in f32 on two GAN
-// layers, CycleGAN's residual conv and a DCGAN discriminator conv. Results are checked against a
+// CPU conv2d benchmark: forward and backward (input, weight and bias grads) in f32 on GAN
+// layers: CycleGAN's residual conv, a DCGAN discriminator conv, PatchGAN's convs at batch 1
+// and the generator's output conv. Results are checked against a
 // direct double-precision convolution on sampled elements first, then timed (warm-up, median of
 // --reps). FLOPs: 2*N*K*P*Q*(C/g)*R*S forward, twice that backward. Compare with
 // benchmarks/torch_conv_cpu.py through benchmarks/conv_cpu.sh.
@@ -213,6 +214,15 @@ int main(int argc, char** argv) {
       {"cyclegan", 1, 256, 64, 64, 256, 3, 3, 1, 1},
       // DCGAN discriminator conv: batch 64, 64 -> 128 channels, 4x4, stride 2, 32x32 -> 16x16.
       {"dcgan", 64, 64, 32, 32, 128, 4, 4, 2, 1},
+      // The PatchGAN discriminator's convs on a 256x256 image at batch 1, the training step of
+      // `ganlite bench model` (its first conv, 3 -> 64, and last, 512 -> 1, are small).
+      {"patch2", 1, 64, 128, 128, 128, 4, 4, 2, 1},
+      {"patch3", 1, 128, 64, 64, 256, 4, 4, 2, 1},
+      {"patch4", 1, 256, 32, 32, 512, 4, 4, 1, 1},
+      // Few output channels: PatchGAN's last conv, and the ResNet generators' 7x7 output conv
+      // (16 -> 3, the ngf-16 student's, on the reflection-padded 262x262 map).
+      {"patch5", 1, 512, 31, 31, 1, 4, 4, 1, 1},
+      {"g_out", 1, 16, 262, 262, 3, 7, 7, 1, 0},
   };
   for (const Layer& l : layers)
     if (only.empty() || only == l.name) run(l, reps, warmup, json, fwd_only, with_gemm);

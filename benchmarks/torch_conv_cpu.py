@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# PyTorch CPU reference for benchmarks/bench_conv_cpu.cpp: the same two conv2d layers, the same
+# PyTorch CPU reference for benchmarks/bench_conv_cpu.cpp: the same conv2d layers, the same
 # protocol (warm-up, median of --reps, forward under no_grad, backward = autograd.grad for input,
 # weight and bias) and the same JSON keys. Run with Debian's /usr/bin/python3 (python3-torch).
 import argparse
@@ -14,6 +14,11 @@ LAYERS = [
     # name, N, C, H, W, K, R, S, stride, pad
     ("cyclegan", 1, 256, 64, 64, 256, 3, 3, 1, 1),
     ("dcgan", 64, 64, 32, 32, 128, 4, 4, 2, 1),
+    ("patch2", 1, 64, 128, 128, 128, 4, 4, 2, 1),
+    ("patch3", 1, 128, 64, 64, 256, 4, 4, 2, 1),
+    ("patch4", 1, 256, 32, 32, 512, 4, 4, 1, 1),
+    ("patch5", 1, 512, 31, 31, 1, 4, 4, 1, 1),
+    ("g_out", 1, 16, 262, 262, 3, 7, 7, 1, 0),
 ]
 
 
@@ -67,7 +72,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--fwd-only", action="store_true", help="time the forward alone")
-    ap.add_argument("--layer", help="run one layer (cyclegan or dcgan)")
+    ap.add_argument("--layer", help="run one layer by name (see LAYERS)")
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     if not a.json:

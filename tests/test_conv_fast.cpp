@@ -13,6 +13,7 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "kernels/cpu/conv_avx2.h"
+#include "kernels/cpu/conv_narrow.h"
 
 using namespace ganlite;
 
@@ -30,6 +31,18 @@ std::string name(const Case& t) {
                 long(t.n), long(t.c), long(t.h), long(t.w), long(t.k), long(t.c), long(t.r),
                 long(t.s), long(t.stride), long(t.pad), long(t.dil), int(t.bias));
   return buf;
+}
+
+// Largest |a - b| / (scale + |b|); infinite where either side is NaN (an element a kernel left
+// unwritten reads NaN under the test binary's memory poisoning, and std::max would skip it).
+double worst_diff(const std::vector<float>& a, const std::vector<float>& b, double scale) {
+  REQUIRE(a.size() == b.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = std::abs(double(a[i]) - b[i]) / (scale + std::abs(double(b[i])));
+    worst = std::isnan(d) ? INFINITY : std::max(worst, d);
+  }
+  return worst;
 }
 
 Tensor run(const Case& t, const Tensor& x, const Tensor& w, const Tensor& b, bool blas) {
@@ -66,12 +79,9 @@ TEST_CASE("f32 conv2d fast path matches the OpenBLAS path", "[conv][fast]") {
     Tensor b = randn({t.k}, gen);
     Tensor fast = run(t, x, w, b, false), ref = run(t, x, w, b, true);
     REQUIRE(fast.shape() == ref.shape());
-    std::vector<float> f = fast.to_vector<float>(), r = ref.to_vector<float>();
     // Scale of the sum: the products' magnitudes add up to about sqrt(C*R*S) for randn inputs.
-    const double scale = std::sqrt(double(t.c * t.r * t.s));
-    double worst = 0;
-    for (size_t i = 0; i < f.size(); ++i)
-      worst = std::max(worst, std::abs(double(f[i]) - r[i]) / (scale + std::abs(r[i])));
+    const double worst = worst_diff(fast.to_vector<float>(), ref.to_vector<float>(),
+                                    std::sqrt(double(t.c * t.r * t.s)));
     CAPTURE(worst);
     REQUIRE(worst <= 1e-5);
   }
@@ -131,13 +141,60 @@ TEST_CASE("depthwise conv: the direct kernels match the im2col + GEMM path, with
       gw[blas] = w.grad().to_vector<float>();
     }
     for (auto* pair : {out, gx, gw}) {
-      REQUIRE(pair[0].size() == pair[1].size());
-      double worst = 0;
-      for (size_t i = 0; i < pair[0].size(); ++i)
-        worst = std::max(worst, std::abs(double(pair[0][i]) - pair[1][i]) /
-                                    (1.0 + std::abs(double(pair[1][i]))));
+      const double worst = worst_diff(pair[0], pair[1], 1.0);
       CAPTURE(worst);
       CHECK(worst <= 1e-4);
+    }
+  }
+}
+
+TEST_CASE("narrow conv: the direct kernels match the im2col + GEMM path, with gradients",
+          "[conv][fast]") {
+  // n, c, h, w, k, r, s, stride, pad, dil, bias: K <= 4, stride 1, rows of >= 8 pixels.
+  const Case cases[] = {
+      {1, 16, 22, 30, 3, 7, 7, 1, 0, 1, true},  // the generators' 7x7 output conv, smaller
+      {2, 64, 12, 13, 1, 4, 4, 1, 1, 1, true},  // PatchGAN's last conv: K = 1, odd width
+      {1, 5, 9, 41, 2, 3, 3, 1, 1, 1, false},   // two tiles per row, the second partial
+      {3, 7, 10, 9, 4, 3, 5, 1, 2, 1, true},    // K = 4 (3-vector tiles), R != S, pad 2 < S
+      {1, 1, 11, 70, 3, 2, 2, 1, 1, 1, true},   // one input channel, even filter, pad 1
+      {2, 9, 8, 8, 4, 1, 1, 1, 0, 1, false},    // 1x1: the input gradient has no border
+  };
+  for (const Case& t : cases) {
+    INFO(name(t));
+    cpu::ConvShape cs{t.n, t.c, t.h, t.w, t.k, t.r, t.s};
+    cs.p = t.h + 2 * t.pad - t.r + 1;
+    cs.q = t.w + 2 * t.pad - t.s + 1;
+    cs.pad_h = cs.pad_w = t.pad;
+    if (!cpu::narrow::applies(cs)) {
+      WARN("this build has no AVX2/FMA narrow kernels");
+      return;
+    }
+    std::vector<float> out[2], gx[2], gw[2], gb[2];
+    for (int blas = 0; blas < 2; ++blas) {
+      Generator gen(5);
+      Tensor x = randn({t.n, t.c, t.h, t.w}, gen).requires_grad_();
+      Tensor w = randn({t.k, t.c, t.r, t.s}, gen).requires_grad_();
+      Tensor b = randn({t.k}, gen).requires_grad_();
+      if (blas) setenv("GANLITE_CONV_CPU", "blas", 1);
+      Tensor y = conv2d(x, w, t.bias ? b : Tensor(), {1, 1}, {t.pad, t.pad});
+      Generator gr(6);
+      sum(y * randn(y.shape(), gr)).backward();
+      unsetenv("GANLITE_CONV_CPU");
+      out[blas] = y.to_vector<float>();
+      gx[blas] = x.grad().to_vector<float>();
+      gw[blas] = w.grad().to_vector<float>();
+      if (t.bias) gb[blas] = b.grad().to_vector<float>();
+    }
+    // Sums of randn products grow like the square root of their length: K*R*S terms per input
+    // gradient, C*R*S per output, N*P*Q per weight gradient.
+    const double terms[] = {double(t.c * t.r * t.s), double(t.k * t.r * t.s),
+                            double(t.n * t.h * t.w), double(t.n * t.h * t.w)};
+    const std::vector<float>* pairs[] = {out, gx, gw, gb};
+    for (int i = 0; i < 4; ++i) {
+      const double worst = worst_diff(pairs[i][0], pairs[i][1], std::sqrt(terms[i]));
+      INFO("tensor " << i << " (y, dx, dw, db)");
+      CAPTURE(worst);
+      CHECK(worst <= 1e-5);
     }
   }
 }

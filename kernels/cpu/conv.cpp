@@ -17,6 +17,7 @@
 
 #include "kernels/cpu/conv_avx2.h"
 #include "kernels/cpu/conv_depthwise.h"
+#include "kernels/cpu/conv_narrow.h"
 #include "kernels/cpu/gemm.h"
 
 namespace ganlite::cpu {
@@ -257,6 +258,7 @@ template <class T>
 void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y) {
   if (depthwise::applies(cs)) return depthwise::fprop(cs, x, w, bias, y);
   if constexpr (std::is_same_v<T, float>) {
+    if (narrow::applies(cs)) return narrow::fprop(cs, x, w, bias, y);
     if (use_avx2() && avx2::supports(cs)) {
       avx2::conv_fprop(cs, x, w, bias, y);
       return;
@@ -352,6 +354,9 @@ bool wgrad_whole_batch(const ConvShape& cs, const T* x, const T* dy, T* dw) {
 template <class T>
 void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
   if (depthwise::applies(cs)) return depthwise::dgrad(cs, dy, w, dx);
+  if constexpr (std::is_same_v<T, float>) {
+    if (narrow::applies(cs)) return narrow::dgrad(cs, dy, w, dx);
+  }
   if (dgrad_by_channel(cs, dy, w, dx)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t hw = cs.h * cs.w, total = cs.n * cs.c * hw;
@@ -394,6 +399,9 @@ void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
 template <class T>
 void conv_wgrad(const ConvShape& cs, const T* x, const T* dy, T* dw) {
   if (depthwise::applies(cs)) return depthwise::wgrad(cs, x, dy, dw);
+  if constexpr (std::is_same_v<T, float>) {
+    if (narrow::applies(cs)) return narrow::wgrad(cs, x, dy, dw);
+  }
   if (wgrad_whole_batch(cs, x, dy, dw)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;
   const int64_t size = cs.k * crs, threads = omp_get_max_threads();
