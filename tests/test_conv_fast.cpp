@@ -14,6 +14,8 @@
 #include "engine/random.h"
 #include "kernels/cpu/conv_avx2.h"
 #include "kernels/cpu/conv_narrow.h"
+#include "kernels/cpu/conv_winograd.h"
+#include "kernels/cpu/gemm.h"
 
 using namespace ganlite;
 
@@ -45,8 +47,9 @@ double worst_diff(const std::vector<float>& a, const std::vector<float>& b, doub
   return worst;
 }
 
-Tensor run(const Case& t, const Tensor& x, const Tensor& w, const Tensor& b, bool blas) {
-  setenv("GANLITE_CONV_CPU", blas ? "blas" : "avx2", 1);
+// The forward under GANLITE_CONV_CPU=mode ("" leaves it unset: the default choice).
+Tensor run(const Case& t, const Tensor& x, const Tensor& w, const Tensor& b, const char* mode) {
+  if (*mode) setenv("GANLITE_CONV_CPU", mode, 1);
   Tensor y =
       conv2d(x, w, t.bias ? b : Tensor(), {t.stride, t.stride}, {t.pad, t.pad}, {t.dil, t.dil});
   unsetenv("GANLITE_CONV_CPU");
@@ -77,7 +80,7 @@ TEST_CASE("f32 conv2d fast path matches the OpenBLAS path", "[conv][fast]") {
     Generator gen(7);
     Tensor x = randn({t.n, t.c, t.h, t.w}, gen), w = randn({t.k, t.c, t.r, t.s}, gen);
     Tensor b = randn({t.k}, gen);
-    Tensor fast = run(t, x, w, b, false), ref = run(t, x, w, b, true);
+    Tensor fast = run(t, x, w, b, "avx2"), ref = run(t, x, w, b, "blas");
     REQUIRE(fast.shape() == ref.shape());
     // Scale of the sum: the products' magnitudes add up to about sqrt(C*R*S) for randn inputs.
     const double worst = worst_diff(fast.to_vector<float>(), ref.to_vector<float>(),
@@ -88,9 +91,10 @@ TEST_CASE("f32 conv2d fast path matches the OpenBLAS path", "[conv][fast]") {
 }
 
 TEST_CASE("GANLITE_CONV_CPU is read at every call", "[conv][fast]") {
-  // The two paths sum in different orders, so over 8192 outputs of 576-term sums their results
-  // differ in the last bits somewhere (deterministically, for this seed): that shows which one
-  // ran. Flipping back must give the fast path's bits again, and unset must mean the fast path.
+  // The three paths (unset: Winograd for this 3x3 layer; avx2; blas) sum in different orders, so
+  // over 8192 outputs of 576-term sums their results differ in the last bits somewhere
+  // (deterministically, for this seed): that shows which one ran. Flipping back must give the
+  // same path's bits again.
   if (!cpu::avx2::supports(cpu::ConvShape{})) {
     WARN("this build has no AVX2/FMA fast path");
     return;
@@ -98,15 +102,20 @@ TEST_CASE("GANLITE_CONV_CPU is read at every call", "[conv][fast]") {
   Generator gen(3);
   Tensor x = randn({1, 64, 16, 16}, gen), w = randn({32, 64, 3, 3}, gen);
   Case t{1, 64, 16, 16, 32, 3, 3, 1, 1, 1, false};
-  std::vector<float> a = run(t, x, w, Tensor(), false).to_vector<float>();
-  std::vector<float> b = run(t, x, w, Tensor(), true).to_vector<float>();
-  std::vector<float> c = run(t, x, w, Tensor(), false).to_vector<float>();
-  std::vector<float> d = conv2d(x, w, Tensor(), {1, 1}, {1, 1}).to_vector<float>();
+  std::vector<float> a = run(t, x, w, Tensor(), "avx2").to_vector<float>();
+  std::vector<float> b = run(t, x, w, Tensor(), "blas").to_vector<float>();
+  std::vector<float> c = run(t, x, w, Tensor(), "avx2").to_vector<float>();
+  std::vector<float> d = run(t, x, w, Tensor(), "").to_vector<float>();
+  std::vector<float> e = run(t, x, w, Tensor(), "").to_vector<float>();
   REQUIRE(a == c);
+  REQUIRE(d == e);
   REQUIRE(a != b);
-  REQUIRE(d == a);
-  for (size_t i = 0; i < a.size(); ++i)
+  REQUIRE(d != a);
+  REQUIRE(d != b);
+  for (size_t i = 0; i < a.size(); ++i) {
     REQUIRE(std::abs(a[i] - b[i]) <= 1e-4 * (1 + std::abs(b[i])));
+    REQUIRE(std::abs(d[i] - b[i]) <= 1e-4 * (1 + std::abs(b[i])));
+  }
 }
 
 TEST_CASE("depthwise conv: the direct kernels match the im2col + GEMM path, with gradients",
@@ -148,6 +157,53 @@ TEST_CASE("depthwise conv: the direct kernels match the im2col + GEMM path, with
   }
 }
 
+namespace {
+
+// Output and all three gradients of conv2d on the default path against GANLITE_CONV_CPU=blas.
+void check_against_gemm(const Case& t) {
+  INFO(name(t));
+  std::vector<float> out[2], gx[2], gw[2], gb[2];
+  for (int blas = 0; blas < 2; ++blas) {
+    Generator gen(5);
+    Tensor x = randn({t.n, t.c, t.h, t.w}, gen).requires_grad_();
+    Tensor w = randn({t.k, t.c, t.r, t.s}, gen).requires_grad_();
+    Tensor b = randn({t.k}, gen).requires_grad_();
+    if (blas) setenv("GANLITE_CONV_CPU", "blas", 1);
+    Tensor y =
+        conv2d(x, w, t.bias ? b : Tensor(), {t.stride, t.stride}, {t.pad, t.pad}, {t.dil, t.dil});
+    Generator gr(6);
+    sum(y * randn(y.shape(), gr)).backward();
+    unsetenv("GANLITE_CONV_CPU");
+    out[blas] = y.to_vector<float>();
+    gx[blas] = x.grad().to_vector<float>();
+    gw[blas] = w.grad().to_vector<float>();
+    if (t.bias) gb[blas] = b.grad().to_vector<float>();
+  }
+  // Sums of randn products grow like the square root of their length: C*R*S terms per output,
+  // K*R*S per input gradient, N*P*Q per weight gradient.
+  const double terms[] = {double(t.c * t.r * t.s), double(t.k * t.r * t.s), double(t.n * t.h * t.w),
+                          double(t.n * t.h * t.w)};
+  const std::vector<float>* pairs[] = {out, gx, gw, gb};
+  for (int i = 0; i < 4; ++i) {
+    const double worst = worst_diff(pairs[i][0], pairs[i][1], std::sqrt(terms[i]));
+    INFO("tensor " << i << " (y, dx, dw, db)");
+    CAPTURE(worst);
+    CHECK(worst <= 1e-5);
+  }
+}
+
+cpu::ConvShape shape_of(const Case& t) {
+  cpu::ConvShape cs{t.n, t.c, t.h, t.w, t.k, t.r, t.s};
+  cs.p = (t.h + 2 * t.pad - t.dil * (t.r - 1) - 1) / t.stride + 1;
+  cs.q = (t.w + 2 * t.pad - t.dil * (t.s - 1) - 1) / t.stride + 1;
+  cs.stride_h = cs.stride_w = t.stride;
+  cs.pad_h = cs.pad_w = t.pad;
+  cs.dil_h = cs.dil_w = t.dil;
+  return cs;
+}
+
+}  // namespace
+
 TEST_CASE("narrow conv: the direct kernels match the im2col + GEMM path, with gradients",
           "[conv][fast]") {
   // n, c, h, w, k, r, s, stride, pad, dil, bias: K <= 4, stride 1, rows of >= 8 pixels.
@@ -160,41 +216,45 @@ TEST_CASE("narrow conv: the direct kernels match the im2col + GEMM path, with gr
       {2, 9, 8, 8, 4, 1, 1, 1, 0, 1, false},    // 1x1: the input gradient has no border
   };
   for (const Case& t : cases) {
-    INFO(name(t));
-    cpu::ConvShape cs{t.n, t.c, t.h, t.w, t.k, t.r, t.s};
-    cs.p = t.h + 2 * t.pad - t.r + 1;
-    cs.q = t.w + 2 * t.pad - t.s + 1;
-    cs.pad_h = cs.pad_w = t.pad;
-    if (!cpu::narrow::applies(cs)) {
+    if (!cpu::narrow::applies(shape_of(t))) {
       WARN("this build has no AVX2/FMA narrow kernels");
       return;
     }
-    std::vector<float> out[2], gx[2], gw[2], gb[2];
-    for (int blas = 0; blas < 2; ++blas) {
-      Generator gen(5);
-      Tensor x = randn({t.n, t.c, t.h, t.w}, gen).requires_grad_();
-      Tensor w = randn({t.k, t.c, t.r, t.s}, gen).requires_grad_();
-      Tensor b = randn({t.k}, gen).requires_grad_();
-      if (blas) setenv("GANLITE_CONV_CPU", "blas", 1);
-      Tensor y = conv2d(x, w, t.bias ? b : Tensor(), {1, 1}, {t.pad, t.pad});
-      Generator gr(6);
-      sum(y * randn(y.shape(), gr)).backward();
-      unsetenv("GANLITE_CONV_CPU");
-      out[blas] = y.to_vector<float>();
-      gx[blas] = x.grad().to_vector<float>();
-      gw[blas] = w.grad().to_vector<float>();
-      if (t.bias) gb[blas] = b.grad().to_vector<float>();
-    }
-    // Sums of randn products grow like the square root of their length: K*R*S terms per input
-    // gradient, C*R*S per output, N*P*Q per weight gradient.
-    const double terms[] = {double(t.c * t.r * t.s), double(t.k * t.r * t.s),
-                            double(t.n * t.h * t.w), double(t.n * t.h * t.w)};
-    const std::vector<float>* pairs[] = {out, gx, gw, gb};
-    for (int i = 0; i < 4; ++i) {
-      const double worst = worst_diff(pairs[i][0], pairs[i][1], std::sqrt(terms[i]));
-      INFO("tensor " << i << " (y, dx, dw, db)");
-      CAPTURE(worst);
-      CHECK(worst <= 1e-5);
-    }
+    check_against_gemm(t);
   }
+}
+
+TEST_CASE("Winograd conv: forward and input gradient match the im2col + GEMM path",
+          "[conv][fast]") {
+  // n, c, h, w, k, r, s, stride, pad, dil, bias: 3x3, stride 1, C and K >= 16.
+  const Case cases[] = {
+      {1, 16, 9, 11, 16, 3, 3, 1, 1, 1, true},   // odd output: half tiles at the right, bottom
+      {2, 17, 8, 8, 19, 3, 3, 1, 0, 1, false},   // no padding (CycleGAN's reflection-padded conv)
+      {1, 32, 13, 6, 20, 3, 3, 1, 2, 1, true},   // padding 2: the input gradient has none
+      {3, 16, 5, 7, 24, 3, 3, 1, 1, 1, false},   // batch 3: work blocks span images
+      {1, 24, 40, 38, 16, 3, 3, 1, 1, 1, true},  // 380 tiles: several work blocks
+  };
+  for (const Case& t : cases) {
+    REQUIRE(cpu::winograd::applies(shape_of(t)));
+    check_against_gemm(t);
+  }
+}
+
+TEST_CASE(
+    "Winograd conv: an image's outputs have the same bits at any batch position and thread "
+    "count",
+    "[conv][fast]") {
+  // 32x32 outputs: two work blocks per image, so one image alone is split across both threads.
+  Generator gen(9);
+  Tensor x = randn({3, 16, 32, 32}, gen), w = randn({16, 16, 3, 3}, gen), b = randn({16}, gen);
+  const std::vector<float> batch = conv2d(x, w, b, {1, 1}, {1, 1}).to_vector<float>();
+  const int threads = cpu::num_threads();
+  for (int t : {1, 2}) {
+    cpu::set_num_threads(t);
+    const std::vector<float> alone =
+        conv2d(x.slice(0, 2, 1).contiguous(), w, b, {1, 1}, {1, 1}).to_vector<float>();
+    const std::vector<float> third(batch.end() - alone.size(), batch.end());
+    CHECK(alone == third);
+  }
+  cpu::set_num_threads(threads);
 }

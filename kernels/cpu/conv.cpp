@@ -18,6 +18,7 @@
 #include "kernels/cpu/conv_avx2.h"
 #include "kernels/cpu/conv_depthwise.h"
 #include "kernels/cpu/conv_narrow.h"
+#include "kernels/cpu/conv_winograd.h"
 #include "kernels/cpu/gemm.h"
 
 namespace ganlite::cpu {
@@ -259,6 +260,7 @@ void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y
   if (depthwise::applies(cs)) return depthwise::fprop(cs, x, w, bias, y);
   if constexpr (std::is_same_v<T, float>) {
     if (narrow::applies(cs)) return narrow::fprop(cs, x, w, bias, y);
+    if (winograd::applies(cs)) return winograd::fprop(cs, x, w, bias, y);
     if (use_avx2() && avx2::supports(cs)) {
       avx2::conv_fprop(cs, x, w, bias, y);
       return;
@@ -356,6 +358,7 @@ void conv_dgrad(const ConvShape& cs, const T* dy, const T* w, T* dx) {
   if (depthwise::applies(cs)) return depthwise::dgrad(cs, dy, w, dx);
   if constexpr (std::is_same_v<T, float>) {
     if (narrow::applies(cs)) return narrow::dgrad(cs, dy, w, dx);
+    if (winograd::applies(cs)) return winograd::dgrad(cs, dy, w, dx);
   }
   if (dgrad_by_channel(cs, dy, w, dx)) return;
   const int64_t g_c = cs.c / cs.groups, g_k = cs.k / cs.groups, crs = g_c * cs.r * cs.s;

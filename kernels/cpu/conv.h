@@ -3,12 +3,16 @@
 // output (N,K,P,Q), all contiguous. The output is cut into cache-sized tiles (a block of output
 // rows of one image, or several images sharing one (C/g*R*S, nb*P*Q) column buffer); an OpenMP
 // thread runs each tile's im2col and one GEMM per group. Figures: docs/results/cpu.md.
-// Environment, read at every call: by default the float32 forward (groups == 1) runs on our own
-// AVX2/FMA micro-kernel with im2col fused into its packing (kernels/cpu/conv_avx2.h) when the
-// build has AVX2 and FMA, and depthwise convolutions (C / groups == 1) in every pass run direct
-// kernels (kernels/cpu/conv_depthwise.h); GANLITE_CONV_CPU=blas forces the OpenBLAS path for all
-// (the reference, and the path for f64, other grouped convs, dgrad and wgrad). Figures:
-// docs/results/cpu.md.
+// Fast paths, tried in this order, all float32 only but the first:
+//   depthwise (C / groups == 1), every pass, f32 and f64: direct loops (conv_depthwise.h);
+//   at most 4 output channels, stride 1, every pass: direct loops (kernels/cpu/conv_narrow.h);
+//   3x3 stride 1, C and K >= 16, forward and input gradient: Winograd F(2x2, 3x3)
+//     (kernels/cpu/conv_winograd.h);
+//   any other one-group forward: our AVX2/FMA micro-kernel with im2col fused into its packing
+//     (kernels/cpu/conv_avx2.h).
+// Everything else runs im2col + OpenBLAS. GANLITE_CONV_CPU, read at every call: unset for the
+// above; avx2 for the same without Winograd; blas for im2col + OpenBLAS everywhere (the
+// reference). Figures: docs/results/cpu.md.
 #pragma once
 #include <cstdint>
 

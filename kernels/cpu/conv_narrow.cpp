@@ -27,7 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "kernels/cpu/allocator.h"
+#include "kernels/cpu/bordered.h"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -42,51 +42,10 @@ namespace {
 constexpr int64_t kMaxK = 4;
 constexpr int64_t kLanes = 8;
 
-// A block of host memory (the caching allocator: no page faults when it is reused).
-class Buffer {
- public:
-  explicit Buffer(int64_t floats)
-      : bytes_(std::max<int64_t>(1, floats) * sizeof(float)),
-        data_(static_cast<float*>(alloc(bytes_))) {}
-  ~Buffer() { release(data_, bytes_); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  float* get() const { return data_; }
-
- private:
-  size_t bytes_;
-  float* data_;
-};
-
-int64_t round_up(int64_t v, int64_t m) {
-  return (v + m - 1) / m * m;
-}
-
 // Row length of a bordered plane whose correlation output rows are `out_w` wide, for an S-tap
 // filter: room for the last tile's overhang (at most 8*4 - 1 pixels) and the last tap block.
 int64_t bordered_ld(int64_t out_w, int64_t s) {
   return round_up(out_w + s + 40, kLanes);
-}
-
-// `count` planes of h x w at src, copied into zero-bordered planes of rows x ld at dst, with the
-// image at (top, left).
-void border(const float* src, int64_t count, int64_t h, int64_t w, int64_t top, int64_t left,
-            int64_t rows, int64_t ld, float* dst) {
-#pragma omp parallel for schedule(static) if (count * rows * ld > (1 << 15))
-  for (int64_t i = 0; i < count; ++i) {
-    const float* s = src + i * h * w;
-    float* d = dst + i * rows * ld;
-    for (int64_t r = 0; r < rows; ++r, d += ld) {
-      const int64_t ih = r - top;
-      if (ih < 0 || ih >= h) {
-        std::fill(d, d + ld, 0.f);
-        continue;
-      }
-      std::fill(d, d + left, 0.f);
-      std::copy(s + ih * w, s + ih * w + w, d + left);
-      std::fill(d + left + w, d + ld, 0.f);
-    }
-  }
 }
 
 // Filters packed per block of ob output channels: wp[b][t][o] = get(b*ob + o, t) for the taps
