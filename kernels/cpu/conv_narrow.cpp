@@ -20,7 +20,11 @@
 // copies: 154 MMAC at ~22 GMAC/s per core x 2 is ~3.5 ms per pass, against 8.4 ms (fprop) and
 // 33 ms (dgrad + wgrad) on the GEMM paths and PyTorch's 10.9 / 12.2 ms. K = 1 is load-bound
 // (4 loads + 1 broadcast per 4 FMAs): patch5 ~0.2-0.4 ms per pass against 3.6 / 5.7 ms.
-// Outcome: docs/results/cpu.md, "Narrow convolutions".
+// Outcome (2026-11-23, bench_conv_cpu, 2 threads): g_out 3.3-3.5 ms forward (~90 GFLOP/s),
+// 7.3-7.5 ms for both backward passes; patch5 0.5-0.7 ms forward, 0.7-1.1 ms backward. The
+// first build kept the accumulator arrays in memory (GCC at -O2 does not fully unroll the o/j
+// loops without `#pragma GCC unroll`): 21 ms for the g_out input gradient. Tables:
+// docs/results/cpu.md, "session 7".
 #include "kernels/cpu/conv_narrow.h"
 
 #include <algorithm>
