@@ -61,16 +61,22 @@ void pack(int64_t no, int64_t taps, int64_t ob, Get get, float* wp) {
       for (int64_t o = 0; o < ob; ++o) *wp++ = o0 + o < no ? get(o0 + o, t) : 0.f;
 }
 
+// Register tiles of accumulators, unrolled so that they stay in registers.
+template <int A, int B>
+inline void zero(__m256 (&acc)[A][B]) {
+#pragma GCC unroll 4
+  for (int a = 0; a < A; ++a)
+#pragma GCC unroll 4
+    for (int b = 0; b < B; ++b) acc[a][b] = _mm256_setzero_ps();
+}
+
 // res[o*8*QB + j] = sum over i < ni, r < R, s < S of wp[((i*R + r)*S + s)*OB + o] *
 // in[i*plane + r*ld + s + j]: OB channels x 8*QB pixels of one output row.
 template <int OB, int QB>
 void correlate_tile(const float* in, int64_t plane, int64_t ld, int64_t ni, int64_t R, int64_t S,
                     const float* wp, float* res) {
   __m256 acc[OB][QB];
-#pragma GCC unroll 4
-  for (int o = 0; o < OB; ++o)
-#pragma GCC unroll 4
-    for (int j = 0; j < QB; ++j) acc[o][j] = _mm256_setzero_ps();
+  zero(acc);
   for (int64_t i = 0; i < ni; ++i)
     for (int64_t r = 0; r < R; ++r) {
       const float* row = in + i * plane + r * ld;
@@ -170,10 +176,7 @@ void wgrad_taps(const float* x, int64_t x_img, int64_t ld, const float* dy, int6
   const int64_t dy_k = P * ldq;
   for (int64_t s0 = 0; s0 < S; s0 += SB) {
     __m256 acc[KB][SB];
-#pragma GCC unroll 4
-    for (int k = 0; k < KB; ++k)
-#pragma GCC unroll 4
-      for (int s = 0; s < SB; ++s) acc[k][s] = _mm256_setzero_ps();
+    zero(acc);
     for (int64_t img = 0; img < n; ++img)
       for (int64_t p = 0; p < P; ++p) {
         const float* xr = x + img * x_img + p * ld + s0;
