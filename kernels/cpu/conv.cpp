@@ -42,14 +42,6 @@ T* scratch(int slot, int64_t n) {
   return buf[slot].data();
 }
 
-// The AVX2 fast path is the default where supported; GANLITE_CONV_CPU=blas forces OpenBLAS. Read
-// on every call so that tests and benchmarks can flip it. It is the default because it spends the
-// fewest cycles per forward (docs/results/cpu.md, 2026-11-23, "Cycles").
-bool use_avx2() {
-  const char* v = std::getenv("GANLITE_CONV_CPU");
-  return !(v && !std::strcmp(v, "blas"));
-}
-
 // 1x1, stride 1, no padding: each image is its own column matrix.
 bool is_pointwise(const ConvShape& cs) {
   return cs.r == 1 && cs.s == 1 && cs.stride_h == 1 && cs.stride_w == 1 && cs.pad_h == 0 &&
@@ -234,6 +226,13 @@ const T* tile_cols(const ConvShape& cs, const T* x, const Tile& t, int64_t g, T*
 
 }  // namespace
 
+ConvMode conv_mode() {
+  const char* v = std::getenv("GANLITE_CONV_CPU");
+  if (v && !std::strcmp(v, "blas")) return ConvMode::blas;
+  if (v && !std::strcmp(v, "avx2")) return ConvMode::avx2;
+  return ConvMode::fast;
+}
+
 template <class T>
 void im2col(const ConvShape& cs, const T* x, int64_t nb, int64_t c0, int64_t nc, T* col) {
   const int64_t rs = cs.r * cs.s, pq = cs.p * cs.q, rows = nc * rs;
@@ -261,7 +260,8 @@ void conv_fprop(const ConvShape& cs, const T* x, const T* w, const T* bias, T* y
   if constexpr (std::is_same_v<T, float>) {
     if (narrow::applies(cs)) return narrow::fprop(cs, x, w, bias, y);
     if (winograd::applies(cs)) return winograd::fprop(cs, x, w, bias, y);
-    if (use_avx2() && avx2::supports(cs)) {
+    // The default for the rest: fewest cycles per forward (docs/results/cpu.md, "Cycles").
+    if (conv_mode() != ConvMode::blas && avx2::supports(cs)) {
       avx2::conv_fprop(cs, x, w, bias, y);
       return;
     }

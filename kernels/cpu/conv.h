@@ -10,13 +10,17 @@
 //     (kernels/cpu/conv_winograd.h);
 //   any other one-group forward: our AVX2/FMA micro-kernel with im2col fused into its packing
 //     (kernels/cpu/conv_avx2.h).
-// Everything else runs im2col + OpenBLAS. GANLITE_CONV_CPU, read at every call: unset for the
-// above; avx2 for the same without Winograd; blas for im2col + OpenBLAS everywhere (the
-// reference). Figures: docs/results/cpu.md.
+// Everything else runs im2col + OpenBLAS, the reference; conv_mode() below selects among these.
+// Figures: docs/results/cpu.md.
 #pragma once
 #include <cstdint>
 
 namespace ganlite::cpu {
+
+// GANLITE_CONV_CPU, read at every call so that tests and benchmarks can flip it: fast (unset or
+// any other value), avx2 (the fast paths without Winograd), blas (im2col + OpenBLAS everywhere).
+enum class ConvMode { fast, avx2, blas };
+ConvMode conv_mode();
 
 struct ConvShape {
   int64_t n, c, h, w;  // input

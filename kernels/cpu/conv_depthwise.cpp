@@ -5,8 +5,6 @@
 #include "kernels/cpu/conv_depthwise.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <vector>
 
 namespace ganlite::cpu::depthwise {
@@ -22,8 +20,7 @@ void valid_columns(int64_t off, int64_t stride, int64_t w, int64_t q, int64_t& q
 }  // namespace
 
 bool applies(const ConvShape& cs) {
-  const char* v = std::getenv("GANLITE_CONV_CPU");
-  return cs.groups > 1 && cs.c == cs.groups && !(v && !std::strcmp(v, "blas"));
+  return cs.groups > 1 && cs.c == cs.groups && conv_mode() != ConvMode::blas;
 }
 
 // One output row of a 3x3, horizontally stride-1, undilated filter over the columns [qa, qb)

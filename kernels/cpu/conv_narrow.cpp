@@ -28,8 +28,6 @@
 #include "kernels/cpu/conv_narrow.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 
 #include "kernels/cpu/bordered.h"
 
@@ -214,10 +212,9 @@ void wgrad_all(const ConvShape& cs, const float* xb, int64_t rows, int64_t ld, c
 }  // namespace
 
 bool applies(const ConvShape& cs) {
-  const char* v = std::getenv("GANLITE_CONV_CPU");
   return cs.groups == 1 && cs.k <= kMaxK && cs.stride_h == 1 && cs.stride_w == 1 && cs.dil_h == 1 &&
          cs.dil_w == 1 && cs.q >= kLanes && cs.pad_h < cs.r && cs.pad_w < cs.s &&
-         !(v && !std::strcmp(v, "blas"));
+         conv_mode() != ConvMode::blas;
 }
 
 void fprop(const ConvShape& cs, const float* x, const float* w, const float* bias, float* y) {

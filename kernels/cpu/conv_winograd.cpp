@@ -26,8 +26,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include "kernels/cpu/bordered.h"
@@ -192,11 +190,9 @@ void correlate3x3(const float* in, int64_t n, int64_t ci, int64_t hi, int64_t wi
 }  // namespace
 
 bool applies(const ConvShape& cs) {
-  const char* v = std::getenv("GANLITE_CONV_CPU");
-  const bool off = v && (!std::strcmp(v, "blas") || !std::strcmp(v, "avx2"));
-  return !off && cs.groups == 1 && cs.r == 3 && cs.s == 3 && cs.stride_h == 1 && cs.stride_w == 1 &&
-         cs.dil_h == 1 && cs.dil_w == 1 && cs.pad_h <= 2 && cs.pad_w <= 2 && cs.c >= kMinChannels &&
-         cs.k >= kMinChannels;
+  return conv_mode() == ConvMode::fast && cs.groups == 1 && cs.r == 3 && cs.s == 3 &&
+         cs.stride_h == 1 && cs.stride_w == 1 && cs.dil_h == 1 && cs.dil_w == 1 && cs.pad_h <= 2 &&
+         cs.pad_w <= 2 && cs.c >= kMinChannels && cs.k >= kMinChannels;
 }
 
 void fprop(const ConvShape& cs, const float* x, const float* w, const float* bias, float* y) {
