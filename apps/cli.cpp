@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "gan/spec.h"
+#include "gan/train/spec.h"
 
 namespace ganlite::cli {
 namespace {

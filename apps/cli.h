@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "gan/registry.h"
+#include "gan/models/registry.h"
 
 namespace ganlite::cli {
 

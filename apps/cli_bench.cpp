@@ -1,5 +1,5 @@
 // ganlite bench: timing benchmarks, one subcommand each. `bench model` times a network's
-// inference per batch size and a training iteration (gan/bench.h); `bench osgan SPEC.json` times
+// inference per batch size and a training iteration (gan/eval/bench.h); `bench osgan SPEC.json` times
 // the two-stage against the one-stage (OSGAN) training step of a spec's networks
 // (compress/osgan/bench.h). A new benchmark adds a row to subcommands() and a function here.
 #include <algorithm>
@@ -11,8 +11,8 @@
 #include "apps/cli.h"
 #include "compress/osgan/bench.h"
 #include "engine/backend.h"
-#include "gan/bench.h"
-#include "gan/spec.h"
+#include "gan/eval/bench.h"
+#include "gan/train/spec.h"
 
 namespace ganlite::cli {
 namespace {

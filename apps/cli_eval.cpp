@@ -1,10 +1,10 @@
-// ganlite eval: quality metrics of a trained checkpoint (gan/evaluate.h, docs/metrics.md).
+// ganlite eval: quality metrics of a trained checkpoint (gan/eval/evaluate.h, docs/metrics.md).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "apps/cli.h"
-#include "gan/evaluate.h"
+#include "gan/eval/evaluate.h"
 
 namespace ganlite::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "apps/cli.h"
 #include "compress/slimgan/slimgan.h"
 #include "engine/safetensors.h"
-#include "gan/trainer.h"
+#include "gan/train/trainer.h"
 
 namespace ganlite::cli {
 namespace {

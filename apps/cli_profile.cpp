@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "apps/cli.h"
-#include "gan/registry.h"
-#include "gan/spec.h"
+#include "gan/models/registry.h"
+#include "gan/train/spec.h"
 #include "nn/profile.h"
 
 namespace ganlite::cli {

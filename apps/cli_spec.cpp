@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "apps/cli.h"
-#include "gan/registry.h"
-#include "gan/spec.h"
+#include "gan/models/registry.h"
+#include "gan/train/spec.h"
 
 namespace ganlite::cli {
 namespace {

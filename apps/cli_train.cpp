@@ -1,12 +1,12 @@
-// ganlite train: run a spec (gan/trainer.h), or resume a run from its latest checkpoint.
+// ganlite train: run a spec (gan/train/trainer.h), or resume a run from its latest checkpoint.
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
 #include "apps/cli.h"
 #include "compress/technique.h"
-#include "gan/spec.h"
-#include "gan/trainer.h"
+#include "gan/train/spec.h"
+#include "gan/train/trainer.h"
 #include "kernels/cpu/gemm.h"
 
 namespace ganlite::cli {

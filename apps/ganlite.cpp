@@ -5,7 +5,7 @@
 
 #include "apps/cli.h"
 #include "engine/error.h"
-#include "gan/spec.h"
+#include "gan/train/spec.h"
 
 using namespace ganlite;
 

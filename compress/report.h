@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "gan/trainer.h"
+#include "gan/train/trainer.h"
 
 namespace ganlite::compress {
 

@@ -5,7 +5,7 @@
 
 #include "compress/osgan/osgan.h"
 #include "compress/slimgan/slimgan.h"
-#include "gan/spec.h"
+#include "gan/train/spec.h"
 
 namespace ganlite::compress {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gan/trainer.h"
+#include "gan/train/trainer.h"
 
 namespace ganlite::compress {
 

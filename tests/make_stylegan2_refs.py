@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes reference checkpoints for tests/test_stylegan2.cpp: StyleGAN2 (Karras et al. 2020)
-written in PyTorch from the paper's equations with the parameter names of gan/stylegan2.h, small
+written in PyTorch from the paper's equations with the parameter names of gan/models/stylegan2.h, small
 sizes, fixed noise. Unlike the C++ grouped conv, the modulated conv here runs one conv2d per
 sample, so the two share no formulation beyond the equations. Files (tests/data):
   sg2_modconv{,_io}  a ModulatedConv2d 4 -> 6, 3x3, w_dim 8, demodulated, upsampling 8 -> 16

@@ -4,7 +4,7 @@
 
 #include "engine/autograd.h"
 #include "engine/safetensors.h"
-#include "gan/bench.h"
+#include "gan/eval/bench.h"
 
 using namespace ganlite;
 

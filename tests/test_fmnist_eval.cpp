@@ -1,4 +1,4 @@
-// FD-FMNIST / KID-FMNIST plumbing (gan/fmnist_eval.h) with a randomly initialised classifier:
+// FD-FMNIST / KID-FMNIST plumbing (gan/eval/fmnist_eval.h) with a randomly initialised classifier:
 // shapes and batching, how inputs of other sizes and channel counts reach the 28x28 network,
 // weights files with and without the trainer's "G." prefix, clear errors for missing files, and on
 // real Fashion-MNIST (skipped when absent): FD(x, x) ~ 0, real-vs-real below real-vs-noise, the
@@ -11,8 +11,8 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
-#include "gan/fmnist_eval.h"
-#include "gan/registry.h"
+#include "gan/eval/fmnist_eval.h"
+#include "gan/models/registry.h"
 #include "nn/data/fashion.h"
 #include "nn/data/transforms.h"
 

@@ -7,8 +7,8 @@
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/random.h"
-#include "gan/image_pool.h"
-#include "gan/losses.h"
+#include "gan/train/image_pool.h"
+#include "gan/train/losses.h"
 
 using namespace ganlite;
 using namespace ganlite::gan;

@@ -1,4 +1,4 @@
-// Offline quality metrics (gan/metrics.h, gan/swd.h): the Jacobi eigensolver reconstructs its
+// Offline quality metrics (gan/eval/metrics.h, gan/eval/swd.h): the Jacobi eigensolver reconstructs its
 // input, the Fréchet distance matches closed forms on given covariances and Gaussian samples, KID
 // and SWD vanish on identical sets and grow with a shift, PSNR/SSIM/L1 match hand values.
 #include <catch2/catch.hpp>
@@ -7,8 +7,8 @@
 
 #include "engine/ops.h"
 #include "engine/random.h"
-#include "gan/metrics.h"
-#include "gan/swd.h"
+#include "gan/eval/metrics.h"
+#include "gan/eval/swd.h"
 
 using namespace ganlite;
 using namespace ganlite::gan;

@@ -4,8 +4,8 @@
 
 #include "engine/autograd.h"
 #include "engine/safetensors.h"
-#include "gan/dcgan.h"
-#include "gan/registry.h"
+#include "gan/models/dcgan.h"
+#include "gan/models/registry.h"
 #include "nn/profile.h"
 #include "reference.h"
 

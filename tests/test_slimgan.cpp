@@ -1,4 +1,4 @@
-// SlimGAN (gan/slim_sngan.h, compress/slimgan/): slices are views whose gradients land in the
+// SlimGAN (gan/models/slim_sngan.h, compress/slimgan/): slices are views whose gradients land in the
 // full weights and the shared class embedding, per-width BN statistics, D block sharing, exact
 // export of a width to the dense SNGAN nets, the technique's D and G steps, the distillation term
 // by hand, and the params' validation errors. [.slimgan_timing] times one step per G size.
@@ -17,11 +17,11 @@
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/random.h"
-#include "gan/registry.h"
-#include "gan/slim_sngan.h"
-#include "gan/sngan.h"
-#include "gan/spec.h"
-#include "gan/trainer.h"
+#include "gan/models/registry.h"
+#include "gan/models/slim_sngan.h"
+#include "gan/models/sngan.h"
+#include "gan/train/spec.h"
+#include "gan/train/trainer.h"
 #include "nn/data/fashion.h"
 #include "nn/optim.h"
 #include "nn/slim.h"

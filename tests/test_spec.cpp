@@ -1,4 +1,4 @@
-// The run-spec schema (gan/spec.h): a table of bad specs with the message each must give (JSON
+// The run-spec schema (gan/train/spec.h): a table of bad specs with the message each must give (JSON
 // Pointer + expectation), defaults, --set overrides, invalid JSON positions, every file in specs/,
 // resolve idempotence, and docs/spec.md kept in sync with the schema table.
 #include <catch2/catch.hpp>
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gan/spec.h"
+#include "gan/train/spec.h"
 
 using namespace ganlite;
 using nlohmann::json;

@@ -10,8 +10,8 @@
 #include "compress/technique.h"
 #include "engine/backend.h"
 #include "engine/ops.h"
-#include "gan/spec.h"
-#include "gan/trainer.h"
+#include "gan/train/spec.h"
+#include "gan/train/trainer.h"
 #include "nn/data/fashion.h"
 #include "trainer_fixtures.h"
 

@@ -145,7 +145,7 @@ def dcgan_discriminator(nc, ndf, image_size):
     return net
 
 
-# ---- SNGAN generator (gan/sngan.h), written from its description: conditional BN is BN without
+# ---- SNGAN generator (gan/models/sngan.h), written from its description: conditional BN is BN without
 # affine followed by per-class gamma, beta from one embedding (gamma in the first C columns); the
 # up block is CBN -> ReLU -> nearest x2 -> conv3x3 -> CBN -> ReLU -> conv3x3 plus the shortcut
 # nearest x2 -> conv1x1.

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gan/spec.h"
+#include "gan/train/spec.h"
 
 namespace ganlite::test {
 

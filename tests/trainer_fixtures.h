@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/safetensors.h"
-#include "gan/trainer.h"
+#include "gan/train/trainer.h"
 #include "nn/data/fashion.h"
 
 namespace ganlite::test {

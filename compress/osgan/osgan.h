@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "gan/losses.h"
-#include "gan/trainer.h"
+#include "gan/train/losses.h"
+#include "gan/train/trainer.h"
 #include "nn/module.h"
 #include "nn/optim.h"
 
@@ -19,7 +19,7 @@ namespace ganlite::compress {
 
 // symmetric: L_G = -(D's fake term), one global -1 on G's gradient (exact for wgan; for other
 // losses G then plays the minimax game, e.g. the saturating G loss of vanilla).
-// asymmetric: the per-sample ratio γ_i, exact for every loss of gan/losses.h.
+// asymmetric: the per-sample ratio γ_i, exact for every loss of gan/train/losses.h.
 enum class OsganMode { symmetric, asymmetric };
 const char* osgan_mode_name(OsganMode mode);
 // techniques.md §4: a loss is symmetric when g_loss(d) = -(D's fake term)(d) up to a constant;

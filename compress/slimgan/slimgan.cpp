@@ -8,8 +8,8 @@
 
 #include "engine/autograd.h"
 #include "engine/ops.h"
-#include "gan/slim_sngan.h"
-#include "gan/spec.h"
+#include "gan/models/slim_sngan.h"
+#include "gan/train/spec.h"
 #include "nn/cond_bn.h"
 #include "nn/slim.h"
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "gan/losses.h"
-#include "gan/registry.h"
-#include "gan/trainer.h"
+#include "gan/train/losses.h"
+#include "gan/models/registry.h"
+#include "gan/train/trainer.h"
 #include "nn/module.h"
 #include "nn/optim.h"
 

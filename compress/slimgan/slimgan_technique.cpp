@@ -1,10 +1,10 @@
-// The "slimgan" technique: SlimGAN's whole step (slimgan.h) plugged into gan/trainer.h. The spec
+// The "slimgan" technique: SlimGAN's whole step (slimgan.h) plugged into gan/train/trainer.h. The spec
 // names the slim nets (model.G slim_sngan_generator, model.D slim_sngan_discriminator), so the
 // trainer builds them, their optimizers and their checkpoints as for any other net.
 #include <memory>
 
 #include "compress/slimgan/slimgan.h"
-#include "gan/slim_sngan.h"
+#include "gan/models/slim_sngan.h"
 #include "nn/slim.h"
 
 namespace ganlite::compress {

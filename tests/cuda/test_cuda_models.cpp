@@ -10,8 +10,8 @@
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/random.h"
-#include "gan/registry.h"
-#include "gan/stylegan2.h"
+#include "gan/models/registry.h"
+#include "gan/models/stylegan2.h"
 #include "nn/cond_bn.h"
 #include "parity.h"
 

@@ -7,7 +7,7 @@
 #include "engine/autograd.h"
 #include "engine/ops.h"
 #include "engine/random.h"
-#include "gan/stylegan2.h"
+#include "gan/models/stylegan2.h"
 #include "parity.h"
 
 using namespace ganlite;

@@ -14,8 +14,8 @@
 #include "compress/osgan/osgan.h"
 #include "compress/technique.h"
 #include "engine/ops.h"
-#include "gan/spec.h"
-#include "gan/trainer.h"
+#include "gan/train/spec.h"
+#include "gan/train/trainer.h"
 #include "nn/data/fashion.h"
 #include "parity.h"
 

@@ -1,0 +1,150 @@
+// ganlite bench model (see bench.h).
+#include "gan/eval/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+
+#include "engine/autograd.h"
+#include "engine/backend.h"
+#include "engine/ops.h"
+#include "engine/random.h"
+#include "engine/safetensors.h"
+#include "gan/train/trainer.h"
+#include "kernels/cpu/gemm.h"
+#include "nn/cond_bn.h"
+#include "nn/optim.h"
+#include "nn/profile.h"
+
+namespace ganlite::gan {
+namespace {
+
+// Median and p90 of `runs` timed calls after `warmup` untimed ones, synchronised on both ends.
+Timing time_runs(Device dev, int runs, int warmup, const std::function<void()>& fn) {
+  for (int i = 0; i < warmup; ++i) fn();
+  synchronize(dev);
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    fn();
+    synchronize(dev);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  Timing t;
+  t.median_ms = ms[ms.size() / 2];
+  t.p90_ms = ms[std::min(ms.size() - 1, static_cast<size_t>(0.9 * ms.size()))];
+  return t;
+}
+
+// The ceiling: a 2048^3 SGEMM through matmul on the device, best of 5.
+double sgemm_gflops(Device dev, Generator& gen) {
+  NoGradGuard ng;
+  const int64_t n = 2048;
+  Tensor a = randn({n, n}, gen, DType::f32, dev), b = randn({n, n}, gen, DType::f32, dev);
+  Timing t = time_runs(dev, 5, 1, [&] { matmul(a, b); });
+  return 2.0 * n * n * n / (t.median_ms * 1e6);
+}
+
+// Labels for class-conditional nets (0 classes: none needed).
+void label(nn::Module& net, int64_t classes, int64_t batch, Generator& gen, Device dev) {
+  if (classes > 0) nn::set_labels(net, randint(0, classes, {batch}, gen, dev));
+}
+
+}  // namespace
+
+BenchResult bench_model(const BenchOptions& o) {
+  GANLITE_CHECK(!o.batches.empty() && o.runs > 0 && o.warmup >= 0,
+                "bench: batches, runs > 0 and warmup >= 0 are required");
+  BenchResult res;
+  res.threads = cpu::num_threads();
+  manual_seed(o.seed);
+  nn::ModulePtr net = make_model(o.model, o.options);
+  res.input = profile_input(o.model, o.options, 1, o.height, o.width);
+  const int64_t classes = conditional_classes(*net);
+  Generator gen(o.seed);
+  {
+    nn::Profile p = nn::profile(*net, res.input);
+    res.params = p.params;
+    res.macs_torchprofile = p.macs_torchprofile;
+    res.macs_true = p.macs_true;
+  }
+  net->to(o.device);
+  res.peak_gflops = sgemm_gflops(o.device, gen);
+
+  net->eval();
+  for (int64_t b : o.batches) {
+    NoGradGuard ng;
+    Shape shape = res.input;
+    shape[0] = b;
+    Tensor x = randn(shape, gen, DType::f32, o.device);
+    label(*net, classes, b, gen, o.device);
+    Timing t = time_runs(o.device, o.runs, o.warmup, [&] { (*net)(x); });
+    t.batch = b;
+    t.gflops = 2.0 * res.macs_true * static_cast<double>(b) / (t.median_ms * 1e6);
+    res.infer.push_back(t);
+  }
+
+  nn::ModulePtr d;
+  if (!o.d_model.empty()) {
+    d = make_model(o.d_model, o.d_options);
+    d->to(o.device);
+  }
+  if (!o.save_dir.empty()) {
+    NoGradGuard ng;
+    std::filesystem::create_directories(o.save_dir);
+    TensorMap weights = net->state_dict();
+    if (d)
+      for (auto& [k, v] : d->state_dict()) weights["D." + k] = v;
+    save_safetensors(o.save_dir + "/weights.safetensors", weights);
+    Tensor x = randn(res.input, gen, DType::f32, o.device);
+    TensorMap io{{"input", x}};
+    if (classes > 0) {
+      Tensor y = randint(0, classes, {1}, gen, o.device);
+      nn::set_labels(*net, y);
+      io["labels"] = y;
+    }
+    io["output"] = (*net)(x);
+    save_safetensors(o.save_dir + "/io.safetensors", io);
+  }
+  if (!d) return res;
+
+  // One training iteration: D on a real batch and a detached fake, then G against D with D's
+  // parameters frozen; LSGAN losses, Adam (2e-4, 0.5, 0.999) on both, as in the peers.
+  net->train();
+  d->train();
+  nn::Adam opt_g(net->parameters()), opt_d(d->parameters());
+  Shape in = res.input;
+  in[0] = o.train_batch;
+  Tensor z = randn(in, gen, DType::f32, o.device);
+  label(*net, classes, o.train_batch, gen, o.device);
+  Tensor fake0;
+  {
+    NoGradGuard ng;
+    fake0 = (*net)(z);
+  }
+  Tensor real = randn(fake0.shape(), gen, DType::f32, o.device);
+  auto target = [](const Tensor& p, double v) { return full(p.shape(), v, p.dtype(), p.device()); };
+  auto step = [&] {
+    Tensor fake = (*net)(z);
+    opt_d.zero_grad();
+    Tensor on_real = (*d)(real), on_fake = (*d)(fake.detach());
+    ((mse_loss(on_real, target(on_real, 1)) + mse_loss(on_fake, target(on_fake, 0))) * 0.5)
+        .backward();
+    opt_d.step();
+    for (Tensor p : d->parameters()) p.requires_grad_(false);
+    opt_g.zero_grad();
+    Tensor pred = (*d)(fake);
+    mse_loss(pred, target(pred, 1)).backward();
+    opt_g.step();
+    for (Tensor p : d->parameters()) p.requires_grad_(true);
+  };
+  res.train_step = time_runs(o.device, o.runs, o.warmup, step);
+  res.train_step.batch = o.train_batch;
+  res.trained = true;
+  return res;
+}
+
+}  // namespace ganlite::gan

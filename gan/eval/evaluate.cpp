@@ -1,0 +1,207 @@
+#include "gan/eval/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/autograd.h"
+#include "engine/ops.h"
+#include "gan/eval/fmnist_eval.h"
+#include "gan/eval/metrics.h"
+#include "gan/eval/swd.h"
+#include "nn/cond_bn.h"
+#include "nn/slim.h"
+
+namespace ganlite::gan {
+namespace {
+
+using nlohmann::ordered_json;
+
+constexpr int64_t kBatch = 250;
+
+// net over x in batches, without gradients.
+Tensor forward_batches(nn::Module& net, const Tensor& x) {
+  NoGradGuard ng;
+  std::vector<Tensor> out;
+  for (int64_t i = 0; i < x.size(0); i += kBatch)
+    out.push_back(net(x.slice(0, i, std::min(kBatch, x.size(0) - i))));
+  return concat(out, 0);
+}
+
+nn::ModulePtr network(const RunCheckpoint& c, const std::string& which, double width) {
+  nn::ModulePtr net = load_network(c, which);
+  if (width > 0) {
+    if (!nn::is_slimmable(*net))
+      throw Error("width " + std::to_string(width) + " asked for, but " +
+                  c.spec["model"]["G"]["name"].get<std::string>() + " is not slimmable");
+    nn::set_width_mult(*net, width);
+  }
+  return net;
+}
+
+bool fashion(const RunCheckpoint& c) {
+  return c.spec["data"]["dataset"].get<std::string>().rfind("fashion_", 0) == 0;
+}
+
+int64_t image_side(const RunCheckpoint& c) {
+  return c.spec["data"]["image_size"];
+}
+
+// The test images of the given classes, at most n.
+Tensor of_classes(const FmnistImages& all, const std::vector<int64_t>& classes, int64_t n) {
+  std::vector<int64_t> idx;
+  const std::vector<int64_t> y = all.labels.to_vector<int64_t>();
+  for (size_t i = 0; i < y.size() && static_cast<int64_t>(idx.size()) < n; ++i)
+    if (std::find(classes.begin(), classes.end(), y[i]) != classes.end()) idx.push_back(i);
+  return index_select(all.images, 0, from_vector(idx, {static_cast<int64_t>(idx.size())}));
+}
+
+double swd_1e3(const Tensor& a, const Tensor& b, Generator& gen) {
+  return 1e3 * sliced_wasserstein(a, b, gen).mean;
+}
+
+void eval_generation(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
+  nn::ModulePtr G = network(c, "G", o.width);
+  const int64_t classes = conditional_classes(*G);
+  Generator gen(o.seed);
+  std::vector<Tensor> fakes;
+  std::vector<int64_t> labels;
+  {
+    NoGradGuard ng;
+    for (int64_t i = 0; i < o.num; i += kBatch) {
+      const int64_t b = std::min(kBatch, o.num - i);
+      const Tensor z = randn(latent_shape(c.spec, b), gen);
+      if (classes > 0) {
+        std::vector<int64_t> y(b);
+        for (int64_t j = 0; j < b; ++j) y[j] = (i + j) % classes;
+        labels.insert(labels.end(), y.begin(), y.end());
+        nn::set_labels(*G, from_vector(y, {b}));
+      }
+      fakes.push_back((*G)(z));
+    }
+  }
+  const Tensor fake = concat(fakes, 0);
+  if (!fashion(c)) {
+    out["note"] = "FD-FMNIST needs a Fashion-MNIST run; none computed";
+    return;
+  }
+  FmnistEvaluator ev(o.weights);
+  const Tensor real = FmnistEvaluator::load_real(o.num, false, image_side(c)).images;
+  out["fd_fmnist"] = ev.fd(fake, real);
+  Generator kid_gen(o.seed + 1);
+  const KidResult kid = ev.kid(fake, real, kid_gen, {std::min<int64_t>(1000, o.num), 50});
+  out["kid_fmnist"] = kid.mean;
+  out["kid_fmnist_std"] = kid.std;
+  if (classes > 0) out["class_accuracy"] = ev.class_accuracy(fake, from_vector(labels, {o.num}));
+  Generator swd_gen(o.seed + 2);
+  out["swd"] = swd_1e3(fake, real, swd_gen);
+  if (o.floor)
+    out["fd_fmnist_floor"] =
+        ev.fd(FmnistEvaluator::load_real(o.num, true, image_side(c)).images, real);
+}
+
+void eval_unpaired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
+  nn::ModulePtr G = network(c, "G", o.width), G2 = network(c, "G2", o.width);
+  Tensor A, B;
+  if (fashion(c)) {
+    const FmnistImages all = FmnistEvaluator::load_real(0, false, image_side(c));
+    A = of_classes(all, c.spec["data"]["classes_a"].get<std::vector<int64_t>>(), o.num);
+    B = of_classes(all, c.spec["data"]["classes_b"].get<std::vector<int64_t>>(), o.num);
+  } else {
+    auto ds = make_dataset(c.spec, true);
+    std::vector<Tensor> a, b;
+    for (int64_t i = 0; i < std::min(o.num, ds->size()); ++i) {
+      data::Example e = ds->get(i);
+      a.push_back(e.a);
+      b.push_back(e.b);
+    }
+    A = stack(a, 0);
+    B = stack(b, 0);
+  }
+  const Tensor fake_B = forward_batches(*G, A), fake_A = forward_batches(*G2, B);
+  out["num_A"] = A.size(0);
+  out["num_B"] = B.size(0);
+  if (fashion(c)) {
+    FmnistEvaluator ev(o.weights);
+    out["fd_fmnist_AtoB"] = ev.fd(fake_B, B);
+    out["fd_fmnist_BtoA"] = ev.fd(fake_A, A);
+  }
+  Generator swd_gen(o.seed + 2);
+  out["swd_AtoB"] = swd_1e3(fake_B, B, swd_gen);
+  out["swd_BtoA"] = swd_1e3(fake_A, A, swd_gen);
+}
+
+void eval_paired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
+  nn::ModulePtr G = network(c, "G", o.width);
+  auto ds = make_dataset(c.spec, true);
+  std::vector<Tensor> a, b;
+  for (int64_t i = 0; i < std::min(o.num, ds->size()); ++i) {
+    data::Example e = ds->get(i);
+    a.push_back(e.a);
+    b.push_back(e.b);
+  }
+  const Tensor A = stack(a, 0), B = stack(b, 0);
+  const Tensor fake = forward_batches(*G, A);
+  out["num"] = A.size(0);
+  out["l1"] = l1_distance(fake, B);
+  out["psnr"] = psnr(fake, B);
+  out["ssim"] = ssim(fake, B);
+  if (fashion(c)) out["fd_fmnist"] = FmnistEvaluator(o.weights).fd(fake, B);
+}
+
+void eval_classifier(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
+  nn::ModulePtr net = network(c, "G", 0);
+  const FmnistImages test = FmnistEvaluator::load_real(0, false, image_side(c));
+  const Tensor logits = forward_batches(*net, test.images);
+  const std::vector<float> l = logits.contiguous().to_vector<float>();
+  const std::vector<int64_t> y = test.labels.to_vector<int64_t>();
+  const int64_t k = logits.size(1);
+  int64_t correct = 0;
+  for (size_t i = 0; i < y.size(); ++i)
+    correct +=
+        std::max_element(l.data() + i * k, l.data() + (i + 1) * k) - (l.data() + i * k) == y[i];
+  out["num"] = static_cast<int64_t>(y.size());
+  out["accuracy"] = static_cast<double>(correct) / y.size();
+}
+
+}  // namespace
+
+ordered_json evaluate(const RunCheckpoint& c, const EvalOptions& o) {
+  GANLITE_CHECK(o.num >= 2, "evaluate: num must be >= 2, got ", o.num);
+  ordered_json out;
+  const TaskKind task = task_kind(c.spec);
+  out["task"] = task_kind_name(task);
+  out["step"] = c.step;
+  if (o.width > 0) out["width"] = o.width;
+  switch (task) {
+    case TaskKind::generation:
+      out["num"] = o.num;
+      eval_generation(c, o, out);
+      break;
+    case TaskKind::unpaired:
+      eval_unpaired(c, o, out);
+      break;
+    case TaskKind::paired:
+      eval_paired(c, o, out);
+      break;
+    case TaskKind::classifier:
+      eval_classifier(c, o, out);
+      break;
+  }
+  return out;
+}
+
+double forward_latency_ms(nn::Module& net, const Tensor& input, int reps, int warmup) {
+  NoGradGuard ng;
+  for (int i = 0; i < warmup; ++i) net(input);
+  std::vector<double> ms;
+  for (int i = 0; i < reps; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    net(input);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+}  // namespace ganlite::gan

@@ -1,0 +1,36 @@
+// Evaluation of a trained checkpoint (ganlite eval, the demo report): quality metrics chosen by
+// the run's task (docs/metrics.md) and per-image latency.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "gan/train/trainer.h"
+
+namespace ganlite::gan {
+
+struct EvalOptions {
+  int64_t num = 5000;   // generated samples / test images per metric (at most the test split)
+  uint64_t seed = 0;    // latents, sampled classes, KID subsets, SWD patches
+  double width = 0;     // > 0: evaluate a slimmable G at this width multiplier
+  std::string weights;  // FD-FMNIST classifier weights; "" = FmnistEvaluator's default
+  bool floor = true;    // generation: also FD-FMNIST of real test vs real train images
+};
+
+// The metrics of a checkpoint, by task:
+//   generation  fd_fmnist, kid_fmnist (+ kid_fmnist_std), swd (Laplacian-pyramid SWD x 1e3, as
+//               ProGAN reports it), fd_fmnist_floor (real test vs real train, same N), and for a
+//               class-conditional G class_accuracy (the classifier's agreement with the class
+//               asked for, classes in turn)
+//   unpaired    fd_fmnist_AtoB / _BtoA (translated test images vs the real test images of the
+//               target domain), swd_AtoB / _BtoA
+//   paired      l1, psnr, ssim (G(A) vs B on the test split) and fd_fmnist
+//   classifier  accuracy on the test split
+// FD-FMNIST needs a Fashion-MNIST run; folder runs get the metrics that need no classifier.
+// Keys are written in this order, with "task", "step" and "num" first.
+nlohmann::ordered_json evaluate(const RunCheckpoint& checkpoint, const EvalOptions& options = {});
+
+// Median wall time in ms of `reps` forward passes of net on `input` (after `warmup` passes),
+// without gradients.
+double forward_latency_ms(nn::Module& net, const Tensor& input, int reps = 20, int warmup = 3);
+
+}  // namespace ganlite::gan

@@ -1,0 +1,296 @@
+// The model registry: each entry names its options with defaults and builds the module.
+#include "gan/models/registry.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "gan/models/dcgan.h"
+#include "gan/models/fmnist_classifier.h"
+#include "gan/models/mobile_resnet_generator.h"
+#include "gan/models/patchgan.h"
+#include "gan/models/resnet_generator.h"
+#include "gan/models/slim_sngan.h"
+#include "gan/models/sngan.h"
+#include "gan/models/stylegan2.h"
+#include "gan/models/unet_generator.h"
+
+namespace ganlite::gan {
+namespace {
+
+// Typed access to string options, with the model and key in every error.
+class OptionReader {
+ public:
+  OptionReader(std::string model, const Options& o) : model_(std::move(model)), o_(o) {}
+  int64_t integer(const std::string& key, int64_t dflt) {
+    known_.push_back(key);
+    auto it = o_.find(key);
+    if (it == o_.end()) return dflt;
+    try {
+      size_t used = 0;
+      int64_t v = std::stoll(it->second, &used);
+      if (used == it->second.size()) return v;
+    } catch (const std::exception&) {
+    }
+    GANLITE_FAIL(model_, ": option ", key, " expects an integer, got '", it->second, "'");
+  }
+  bool boolean(const std::string& key, bool dflt) {
+    known_.push_back(key);
+    auto it = o_.find(key);
+    if (it == o_.end()) return dflt;
+    if (it->second == "true" || it->second == "1") return true;
+    if (it->second == "false" || it->second == "0") return false;
+    GANLITE_FAIL(model_, ": option ", key, " expects true or false, got '", it->second, "'");
+  }
+  double real(const std::string& key, double dflt) {
+    known_.push_back(key);
+    auto it = o_.find(key);
+    if (it == o_.end()) return dflt;
+    try {
+      size_t used = 0;
+      double v = std::stod(it->second, &used);
+      if (used == it->second.size()) return v;
+    } catch (const std::exception&) {
+    }
+    GANLITE_FAIL(model_, ": option ", key, " expects a number, got '", it->second, "'");
+  }
+  std::string text(const std::string& key, const std::string& dflt) {
+    known_.push_back(key);
+    auto it = o_.find(key);
+    return it == o_.end() ? dflt : it->second;
+  }
+  // Every given option must have been read.
+  void finish() const {
+    for (auto& [k, v] : o_) {
+      if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
+      std::string list;
+      for (auto& n : known_) list += (list.empty() ? "" : ", ") + n;
+      GANLITE_FAIL(model_, ": unknown option '", k, "' (options: ", list, ")");
+    }
+  }
+
+ private:
+  std::string model_;
+  const Options& o_;
+  std::vector<std::string> known_;
+};
+
+// StyleGAN2 G and D share their options; D reads only the resolution and channels.
+template <class M>
+nn::ModulePtr make_stylegan2(OptionReader& r, bool generator) {
+  StyleGan2Options o;
+  o.resolution = r.integer("resolution", o.resolution);
+  GANLITE_CHECK(o.resolution == 32 || o.resolution == 64,
+                "stylegan2: resolution must be 32 or 64, got ", o.resolution);
+  o.channel_base = r.integer("channel_base", o.channel_base);
+  o.channel_max = r.integer("channel_max", o.channel_max);
+  o.img_channels = r.integer("img_channels", o.img_channels);
+  GANLITE_CHECK(o.img_channels == 1 || o.img_channels == 3,
+                "stylegan2: img_channels must be 1 or 3, got ", o.img_channels);
+  if (generator) {
+    o.z_dim = r.integer("z_dim", o.z_dim);
+    o.w_dim = r.integer("w_dim", o.w_dim);
+    o.n_mlp = r.integer("n_mlp", o.n_mlp);
+    o.truncation_psi = r.real("truncation_psi", o.truncation_psi);
+  }
+  return std::make_shared<M>(o);
+}
+
+struct Entry {
+  const char* name;
+  std::function<nn::ModulePtr(OptionReader&)> build;
+  // The profiling input for (batch, h, w); null means an image model: (batch, input_nc, h, w).
+  std::function<Shape(OptionReader&, int64_t, int64_t, int64_t)> input;
+};
+
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> e = {
+      {"resnet_generator",
+       [](OptionReader& r) {
+         ResnetGeneratorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.n_blocks = r.integer("n_blocks", o.n_blocks);
+         o.norm = parse_norm(r.text("norm", "instance"));
+         o.use_dropout = r.boolean("use_dropout", o.use_dropout);
+         return std::make_shared<ResnetGenerator>(o);
+       },
+       nullptr},
+      {"mobile_resnet_generator",
+       [](OptionReader& r) {
+         MobileResnetGeneratorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.n_blocks = r.integer("n_blocks", o.n_blocks);
+         o.norm = parse_norm(r.text("norm", "instance"));
+         o.dropout_rate = r.real("dropout_rate", o.dropout_rate);
+         return std::make_shared<MobileResnetGenerator>(o);
+       },
+       nullptr},
+      {"unet_generator",
+       [](OptionReader& r) {
+         UnetGeneratorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.num_downs = r.integer("num_downs", o.num_downs);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.norm = parse_norm(r.text("norm", "batch"));
+         o.use_dropout = r.boolean("use_dropout", o.use_dropout);
+         return std::make_shared<UnetGenerator>(o);
+       },
+       nullptr},
+      {"patchgan",
+       [](OptionReader& r) {
+         PatchGanOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.n_layers = r.integer("n_layers", o.n_layers);
+         o.norm = parse_norm(r.text("norm", "batch"));
+         return std::make_shared<NLayerDiscriminator>(o);
+       },
+       nullptr},
+      {"dcgan_generator",
+       [](OptionReader& r) {
+         DcganGeneratorOptions o;
+         o.nz = r.integer("nz", o.nz);
+         o.ngf = r.integer("ngf", o.ngf);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.image_size = r.integer("image_size", o.image_size);
+         return std::make_shared<DcganGenerator>(o);
+       },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("nz", DcganGeneratorOptions{}.nz), 1, 1};
+       }},
+      {"dcgan_discriminator",
+       [](OptionReader& r) {
+         DcganDiscriminatorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.image_size = r.integer("image_size", o.image_size);
+         o.norm = parse_dcgan_norm(r.text("norm", "batch"));
+         return std::make_shared<DcganDiscriminator>(o);
+       },
+       nullptr},
+      {"stylegan2_generator",
+       [](OptionReader& r) { return make_stylegan2<StyleGan2Generator>(r, true); },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("z_dim", StyleGan2Options{}.z_dim)};
+       }},
+      {"stylegan2_discriminator",
+       [](OptionReader& r) { return make_stylegan2<StyleGan2Discriminator>(r, false); },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         // The image size is the resolution option, not --size.
+         int64_t res = r.integer("resolution", StyleGan2Options{}.resolution);
+         return Shape{batch, r.integer("img_channels", StyleGan2Options{}.img_channels), res, res};
+       }},
+      {"sngan_generator",
+       [](OptionReader& r) {
+         SnganGeneratorOptions o;
+         o.z_dim = r.integer("z_dim", o.z_dim);
+         o.ch = r.integer("ch", o.ch);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         return std::make_shared<SnganGenerator>(o);
+       },
+       // Noise (batch, z_dim); the profile runs it with label 0 (nn::profile).
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("z_dim", SnganGeneratorOptions{}.z_dim)};
+       }},
+      {"sngan_discriminator",
+       [](OptionReader& r) {
+         SnganDiscriminatorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         return std::make_shared<SnganDiscriminator>(o);
+       },
+       // 32x32 images whatever --size says: the only size the net takes.
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("input_nc", SnganDiscriminatorOptions{}.input_nc), 32, 32};
+       }},
+      // SlimGAN's nets (gan/models/slim_sngan.h): widths "0.25,0.5,0.75,1"; width picks the one the
+      // net runs at (the profile's), the widest by default.
+      {"slim_sngan_generator",
+       [](OptionReader& r) {
+         SlimSnganGeneratorOptions o;
+         o.z_dim = r.integer("z_dim", o.z_dim);
+         o.ch = r.integer("ch", o.ch);
+         o.output_nc = r.integer("output_nc", o.output_nc);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.widths = parse_widths(r.text("widths", widths_string(o.widths)),
+                                 "slim_sngan_generator: option widths");
+         double width = r.real("width", o.widths.back());
+         auto g = std::make_shared<SlimSnganGenerator>(o);
+         nn::set_width_mult(*g, width);
+         return g;
+       },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("z_dim", SlimSnganGeneratorOptions{}.z_dim)};
+       }},
+      {"slim_sngan_discriminator",
+       [](OptionReader& r) {
+         SlimSnganDiscriminatorOptions o;
+         o.input_nc = r.integer("input_nc", o.input_nc);
+         o.ndf = r.integer("ndf", o.ndf);
+         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.widths = parse_widths(r.text("widths", widths_string(o.widths)),
+                                 "slim_sngan_discriminator: option widths");
+         o.n_share = r.integer("n_share", o.n_share);
+         double width = r.real("width", o.widths.back());
+         auto d = std::make_shared<SlimSnganDiscriminator>(o);
+         d->set_width_mult(width);
+         return d;
+       },
+       [](OptionReader& r, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, r.integer("input_nc", SlimSnganDiscriminatorOptions{}.input_nc), 32,
+                      32};
+       }},
+      {"fmnist_classifier",
+       [](OptionReader& r) {
+         FmnistClassifierOptions o;
+         o.width = r.integer("width", o.width);
+         return std::make_shared<FmnistClassifier>(o);
+       },
+       // (batch, 1, 28, 28) whatever --size says: the feature network of FD-FMNIST takes 28x28.
+       [](OptionReader&, int64_t batch, int64_t, int64_t) {
+         return Shape{batch, 1, FmnistClassifier::kImageSize, FmnistClassifier::kImageSize};
+       }},
+  };
+  return e;
+}
+
+const Entry& find_entry(const std::string& name) {
+  for (const Entry& e : entries())
+    if (name == e.name) return e;
+  std::string list;
+  for (auto& n : model_names()) list += (list.empty() ? "" : ", ") + n;
+  GANLITE_FAIL("unknown model '", name, "' (available: ", list, ")");
+}
+
+}  // namespace
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> out;
+  for (const Entry& e : entries()) out.push_back(e.name);
+  return out;
+}
+
+nn::ModulePtr make_model(const std::string& name, const Options& options) {
+  const Entry& e = find_entry(name);
+  OptionReader r(name, options);
+  nn::ModulePtr m = e.build(r);
+  r.finish();
+  return m;
+}
+
+Shape profile_input(const std::string& name, const Options& options, int64_t batch, int64_t h,
+                    int64_t w) {
+  const Entry& e = find_entry(name);
+  OptionReader r(name, options);
+  // Every image model so far reads its channels from input_nc, default 3.
+  if (!e.input) return Shape{batch, r.integer("input_nc", 3), h, w};
+  return e.input(r, batch, h, w);
+}
+
+}  // namespace ganlite::gan

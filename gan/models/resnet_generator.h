@@ -1,0 +1,52 @@
+// CycleGAN's ResNet generator (Johnson et al. 2016; Zhu et al. 2017) with the parameter names of
+// pytorch-CycleGAN-and-pix2pix's ResnetGenerator (model.1.weight, model.10.conv_block.1.weight,
+// ...), so its checkpoints load by name.
+#pragma once
+#include <functional>
+#include <string>
+
+#include "nn/layers.h"
+
+namespace ganlite::gan {
+
+enum class Norm { instance, batch, none };
+Norm parse_norm(const std::string& name);  // "instance" | "batch" | "none"
+
+struct ResnetGeneratorOptions {
+  int64_t input_nc = 3, output_nc = 3, ngf = 64, n_blocks = 9;
+  Norm norm = Norm::instance;
+  bool use_dropout = false;
+};
+
+// x + conv_block(x), conv_block = pad, conv, norm, ReLU, [dropout], pad, conv, norm.
+class ResnetBlock : public nn::Module {
+ public:
+  ResnetBlock(int64_t dim, Norm norm, bool use_dropout, bool use_bias);
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "ResnetBlock"; }
+
+ private:
+  std::shared_ptr<nn::Sequential> conv_block_;
+};
+
+class ResnetGenerator : public nn::Module {
+ public:
+  explicit ResnetGenerator(const ResnetGeneratorOptions& o = {});
+  Tensor forward(const Tensor& x) override { return (*model_)(x); }
+  std::string type_name() const override { return "ResnetGenerator"; }
+
+ private:
+  std::shared_ptr<nn::Sequential> model_;
+};
+
+// CycleGAN's layer list with `block(dim, use_bias)` for each residual block, so the mobile variant
+// (gan/models/mobile_resnet_generator.h) shares the stem, down/up-sampling and head.
+using ResidualBlockFactory = std::function<nn::ModulePtr(int64_t dim, bool use_bias)>;
+std::shared_ptr<nn::Sequential> resnet_layers(int64_t input_nc, int64_t output_nc, int64_t ngf,
+                                              int64_t n_blocks, Norm norm,
+                                              const ResidualBlockFactory& block);
+
+// A norm layer of `norm` kind for `channels` (InstanceNorm without affine, as CycleGAN's).
+nn::ModulePtr make_norm(Norm norm, int64_t channels);
+
+}  // namespace ganlite::gan

@@ -1,0 +1,390 @@
+// train(): the loop around the task's step, and everything a run writes (docs/training.md).
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/autograd.h"
+#include "engine/image.h"
+#include "engine/ops.h"
+#include "gan/train/spec.h"
+#include "gan/train/trainer.h"
+#include "nn/cond_bn.h"
+
+namespace ganlite::gan {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::atomic<int> g_signal{0};
+extern "C" void on_signal(int s) {
+  g_signal = s;
+}
+
+// SIGINT/SIGTERM finish the current step instead of killing the process, for the scope of a run.
+class SignalScope {
+ public:
+  SignalScope() {
+    g_signal = 0;
+    old_int_ = std::signal(SIGINT, on_signal);
+    old_term_ = std::signal(SIGTERM, on_signal);
+  }
+  ~SignalScope() {
+    std::signal(SIGINT, old_int_);
+    std::signal(SIGTERM, old_term_);
+  }
+
+ private:
+  void (*old_int_)(int);
+  void (*old_term_)(int);
+};
+
+// Means of each scalar over the steps since the last metrics line.
+class ScalarMeans {
+ public:
+  void add(const Scalars& s) {
+    for (const auto& [k, v] : s) {
+      auto it = std::find_if(sums_.begin(), sums_.end(), [&](auto& e) { return e.first == k; });
+      if (it == sums_.end()) {
+        sums_.push_back({k, 0.0});
+        counts_.push_back(0);
+        it = sums_.end() - 1;
+      }
+      it->second += v;
+      ++counts_[it - sums_.begin()];
+    }
+  }
+  Scalars take() {
+    Scalars out;
+    for (size_t i = 0; i < sums_.size(); ++i)
+      out.push_back({sums_[i].first, sums_[i].second / counts_[i]});
+    sums_.clear();
+    counts_.clear();
+    return out;
+  }
+
+ private:
+  Scalars sums_;
+  std::vector<int64_t> counts_;
+};
+
+std::string hms(double seconds) {
+  const int64_t s = static_cast<int64_t>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", (long long)(s / 3600),
+                  (long long)(s / 60 % 60), (long long)(s % 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+  return buf;
+}
+
+std::string generator_text(const Generator& g) {
+  return std::to_string(g.seed) + " " + std::to_string(g.offset);
+}
+
+Generator generator_from(const Metadata& md, const std::string& key, const std::string& file) {
+  auto it = md.find(key);
+  Generator g;
+  std::istringstream in(it == md.end() ? "" : it->second);
+  if (!(in >> g.seed >> g.offset))
+    throw Error(file + ": checkpoint metadata \"" + key + "\" missing");
+  return g;
+}
+
+// The spec fields a resumed run may change: its length, its logging and its device (a CPU run
+// may continue on a GPU; bit-identical continuation holds on one device).
+json comparable(json s) {
+  s.erase("name");
+  s.erase("device");
+  s["schedule"].erase("steps");
+  s["schedule"].erase("epochs");
+  s.erase("logging");
+  return s;
+}
+
+void check_resumable(const json& spec, const json& saved, const std::string& file) {
+  const json diff = json::diff(comparable(saved), comparable(spec));
+  if (diff.empty()) return;
+  std::string fields;
+  for (const auto& d : diff) fields += (fields.empty() ? "" : ", ") + d["path"].get<std::string>();
+  throw SpecError("the spec differs from the one " + file + " was trained with, at " + fields +
+                  " (a resumed run may change only schedule.steps/epochs, logging and device)");
+}
+
+// Fixed inputs for the sample grids, so that grids of one run are comparable over time.
+struct SampleInputs {
+  Tensor z, labels;  // generation
+  Tensor a, b;       // translation: the first 8 evaluation (or training) examples
+  int64_t columns = 8;
+};
+
+SampleInputs make_sample_inputs(Run& run, const data::Dataset& train_set) {
+  SampleInputs s;
+  if (run.task == TaskKind::generation) {
+    Generator g(run.spec["seed"].get<uint64_t>() ^ 0xbb67ae8584caa73bULL);
+    const int64_t rows = run.num_classes > 0 ? run.num_classes : 8;
+    s.z = randn(run.latent_shape(rows * s.columns), g);
+    if (run.num_classes > 0) {
+      std::vector<int64_t> y;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < s.columns; ++c) y.push_back(r);
+      s.labels = from_vector(y, {rows * s.columns});
+    }
+  } else if (run.task != TaskKind::classifier) {
+    std::shared_ptr<const data::Dataset> eval;
+    try {
+      eval = make_dataset(run.spec, true);
+    } catch (const Error&) {
+      eval = nullptr;  // no test split (image folders without testA/test): use training images
+    }
+    const data::Dataset& from = eval ? *eval : train_set;
+    std::vector<Tensor> a, b;
+    for (int64_t i = 0; i < std::min<int64_t>(s.columns, from.size()); ++i) {
+      data::Example e = from.get(i);
+      a.push_back(e.a);
+      b.push_back(e.b);
+    }
+    s.columns = static_cast<int64_t>(a.size());
+    s.a = stack(a, 0);
+    s.b = stack(b, 0);
+  }
+  return s;
+}
+
+// The grid: generation one row per class (or 8 rows); unpaired rows real A, G_A(A), G_B(G_A(A)),
+// real B, G_B(B), G_A(G_B(B)); paired rows A, G(A), B. Channels differing between rows (gray
+// edges beside RGB photos) are broadcast to RGB.
+void write_samples(Run& run, const SampleInputs& in, const fs::path& path) {
+  if (run.task == TaskKind::classifier) return;
+  NoGradGuard ng;
+  run.G->eval();
+  if (run.G2) run.G2->eval();
+  auto dev = [&](const Tensor& t) { return t.defined() ? t.to(run.device) : t; };
+  std::vector<Tensor> rows;
+  if (run.task == TaskKind::generation) {
+    rows.push_back(run.generate(dev(in.z), dev(in.labels)));
+  } else if (run.task == TaskKind::unpaired) {
+    const Tensor fb = (*run.G)(dev(in.a)), fa = (*run.G2)(dev(in.b));
+    rows = {in.a, fb, (*run.G2)(fb), in.b, fa, (*run.G)(fa)};
+  } else {
+    rows = {in.a, (*run.G)(dev(in.a)), in.b};
+  }
+  for (auto& r : rows) r = r.cpu();
+  run.G->train();
+  if (run.G2) run.G2->train();
+  int64_t channels = 1;
+  for (const auto& r : rows) channels = std::max(channels, r.size(1));
+  for (auto& r : rows)
+    if (r.size(1) != channels) r = concat(std::vector<Tensor>(channels, r), 1);
+  save_png(path.string(), concat(rows, 0), in.columns);
+}
+
+void save_checkpoint(const Run& run, const Technique* tech, const fs::path& dir) {
+  Metadata md{
+      {"format", "ganlite-run"},          {"spec", run.spec.dump()},
+      {"step", std::to_string(run.step)}, {"task", task_kind_name(run.task)},
+      {"gen", generator_text(run.gen)},   {"default_gen", generator_text(default_generator())}};
+  if (tech) md["technique"] = tech->name();
+  const TensorMap t = run.state_tensors(tech);
+  char name[64];
+  std::snprintf(name, sizeof name, "step_%06lld.safetensors", (long long)run.step);
+  save_safetensors((dir / name).string(), t, md);
+  save_safetensors((dir / "latest.safetensors").string(), t, md);
+}
+
+// Keeps the metrics lines up to `step` (a run that crashed after its last checkpoint logged
+// steps the resumed run repeats).
+void truncate_metrics(const fs::path& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json j = json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("step", int64_t(0)) <= step) kept += line + "\n";
+  }
+  in.close();
+  std::ofstream(path, std::ios::trunc) << kept;
+}
+
+std::string scalars_text(const Scalars& s) {
+  std::string out;
+  char buf[64];
+  for (const auto& [k, v] : s) {
+    std::snprintf(buf, sizeof buf, " %s %.4g", k.c_str(), v);
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+TrainResult train(const json& resolved_spec, TrainOptions opt) {
+  json spec = resolved_spec;
+  if (!opt.out_dir.empty()) spec["logging"]["out_dir"] = opt.out_dir;
+  const json& lg = spec["logging"];
+  const bool resume = !opt.resume_dir.empty();
+  const fs::path dir =
+      resume ? fs::path(opt.resume_dir)
+             : fs::path(lg["out_dir"].get<std::string>()) / spec["name"].get<std::string>();
+  const fs::path ckpt_dir = dir / "checkpoints";
+  const fs::path latest = ckpt_dir / "latest.safetensors";
+  std::error_code ec;
+
+  std::optional<RunCheckpoint> ckpt;
+  if (resume) {
+    if (!fs::exists(latest, ec))
+      throw Error(dir.string() + ": nothing to resume (no " + latest.string() + ")");
+    ckpt = load_run_checkpoint(latest.string());
+    check_resumable(spec, ckpt->spec, latest.string());
+  } else if (fs::exists(latest, ec)) {
+    throw Error(dir.string() + " already holds a run (" + latest.string() + "): pass --resume " +
+                dir.string() + " to continue it, or choose another name or --out");
+  }
+
+  Run run(spec);
+  Technique* tech = opt.technique.get();
+  if (tech) tech->setup(run);
+  auto dataset = make_dataset(spec);
+  if (dataset->size() < run.batch_size)
+    throw SpecError("/data/batch_size: " + std::to_string(run.batch_size) +
+                    " is larger than the dataset (" + std::to_string(dataset->size()) +
+                    " examples)");
+  run.steps_per_epoch = dataset->size() / run.batch_size;
+  const int64_t epochs = spec["schedule"]["epochs"];
+  run.total_steps =
+      epochs > 0 ? epochs * run.steps_per_epoch : spec["schedule"]["steps"].get<int64_t>();
+  if (ckpt) {
+    run.load_state_tensors(ckpt->tensors, tech);
+    run.step = ckpt->step;
+    run.gen = generator_from(ckpt->metadata, "gen", latest.string());
+    default_generator() = generator_from(ckpt->metadata, "default_gen", latest.string());
+  }
+
+  fs::create_directories(ckpt_dir);
+  fs::create_directories(dir / "samples");
+  write_resolved_spec(spec, (dir / "spec.resolved.json").string());
+  const fs::path metrics_path = dir / "metrics.jsonl";
+  if (ckpt)
+    truncate_metrics(metrics_path, run.step);
+  else
+    std::ofstream(metrics_path, std::ios::trunc);
+  std::ofstream metrics(metrics_path, std::ios::app);
+
+  TrainResult res;
+  res.run_dir = dir.string();
+  const int64_t log_every = lg["log_every"], sample_every = lg["sample_every"],
+                ckpt_every = lg["checkpoint_every"];
+  const SampleInputs samples = make_sample_inputs(run, *dataset);
+  const bool tty = !opt.quiet && isatty(fileno(stdout));
+  if (!opt.quiet)
+    std::printf("%s %s: %s, %lld steps (%lld per epoch), batch %lld, run dir %s\n",
+                ckpt ? "resuming" : "training", spec["name"].get<std::string>().c_str(),
+                task_kind_name(run.task), (long long)run.total_steps,
+                (long long)run.steps_per_epoch, (long long)run.batch_size, dir.string().c_str());
+
+  data::LoaderOptions lo;
+  lo.batch_size = run.batch_size;
+  lo.drop_last = true;
+  lo.seed = spec["seed"];
+  lo.start_epoch = run.epoch();
+  lo.start_batch = run.step % run.steps_per_epoch;
+  data::Loader loader(dataset, lo);
+
+  SignalScope signals;
+  ScalarMeans means;
+  const auto t0 = Clock::now();
+  auto last_log = t0;
+  const int64_t first_step = run.step;
+  int64_t last_saved = ckpt ? run.step : -1, last_sampled = -1, since_log = 0;
+  while (run.step < run.total_steps) {
+    const bool out_of_time =
+        opt.time_limit_s > 0 &&
+        std::chrono::duration<double>(Clock::now() - t0).count() >= opt.time_limit_s;
+    if (g_signal || out_of_time || (opt.stop_after >= 0 && run.step >= opt.stop_after)) {
+      res.interrupted = true;
+      res.signal = g_signal;
+      break;
+    }
+    std::optional<data::Batch> batch = loader.next();
+    if (!batch) batch = loader.next();
+    run.to_device(*batch);
+    run.apply_schedule();
+    Scalars log;
+    if (!tech || !tech->step(run, *batch, log)) log = task_step(run, *batch, tech);
+    ++run.step;
+    ++since_log;
+    if (tech) tech->after_step(run);
+    means.add(log);
+    res.last = log;
+
+    const auto now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - t0).count();
+    const double rate = (run.step - first_step) / std::max(elapsed, 1e-9);
+    if (tty) {
+      std::printf("\r\033[Kstep %lld/%lld  %.2f it/s  ETA %s |%s", (long long)run.step,
+                  (long long)run.total_steps, rate,
+                  hms((run.total_steps - run.step) / std::max(rate, 1e-9)).c_str(),
+                  scalars_text(log).c_str());
+      std::fflush(stdout);
+    }
+    if (run.step % log_every == 0 || run.step == run.total_steps) {
+      const double interval = std::chrono::duration<double>(now - last_log).count();
+      last_log = now;
+      nlohmann::ordered_json line;
+      line["step"] = run.step;
+      line["epoch"] = (run.step - 1) / run.steps_per_epoch;  // the epoch of the step logged
+      line["lr_G"] = run.opt_G->lr();
+      if (run.opt_D) line["lr_D"] = run.opt_D->lr();
+      const Scalars m = means.take();
+      for (const auto& [k, v] : m) line[k] = v;
+      line["it_per_s"] = since_log / std::max(interval, 1e-9);
+      line["time_s"] = elapsed;
+      since_log = 0;
+      metrics << line.dump() << "\n" << std::flush;
+      if (!tty && !opt.quiet)
+        std::printf("step %lld/%lld  %.2f it/s  ETA %s |%s\n", (long long)run.step,
+                    (long long)run.total_steps, rate,
+                    hms((run.total_steps - run.step) / std::max(rate, 1e-9)).c_str(),
+                    scalars_text(m).c_str());
+      std::fflush(stdout);  // a log file follows the run
+    }
+    if (sample_every > 0 && run.step % sample_every == 0) {
+      char name[64];
+      std::snprintf(name, sizeof name, "step_%06lld.png", (long long)run.step);
+      write_samples(run, samples, dir / "samples" / name);
+      last_sampled = run.step;
+    }
+    if (ckpt_every > 0 && run.step % ckpt_every == 0) {
+      save_checkpoint(run, tech, ckpt_dir);
+      last_saved = run.step;
+    }
+  }
+  if (tty) std::printf("\n");
+  if (sample_every > 0 && last_sampled != run.step) {
+    char name[64];
+    std::snprintf(name, sizeof name, "step_%06lld.png", (long long)run.step);
+    write_samples(run, samples, dir / "samples" / name);
+  }
+  if (last_saved != run.step) save_checkpoint(run, tech, ckpt_dir);
+  res.steps_done = run.step;
+  res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!opt.quiet) {
+    if (res.interrupted)
+      std::printf("stopped at step %lld; continue with: ganlite train --resume %s\n",
+                  (long long)run.step, dir.string().c_str());
+    std::printf("%lld steps in %s; checkpoint %s\n", (long long)(run.step - first_step),
+                hms(res.seconds).c_str(), latest.string().c_str());
+  }
+  return res;
+}
+
+}  // namespace ganlite::gan

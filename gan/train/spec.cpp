@@ -1,0 +1,565 @@
+// The run-spec schema (one table, spec_fields) and its validator: unknown keys, wrong types and
+// out-of-range values are SpecErrors naming the JSON Pointer (RFC 6901), the expectation and the
+// value found; unknown keys suggest the nearest valid key by Levenshtein distance.
+#include "gan/train/spec.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace ganlite::gan {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kMaxInt = 9007199254740992.0;  // 2^53: integers JSON readers keep exactly
+
+SpecField field(std::string pointer, FieldKind kind, json def, std::string description) {
+  SpecField f;
+  f.pointer = std::move(pointer);
+  f.kind = kind;
+  f.default_value = std::move(def);
+  f.description = std::move(description);
+  return f;
+}
+SpecField section(std::string p, std::string d) {
+  return field(std::move(p), FieldKind::object, json::object(), std::move(d));
+}
+SpecField choice(std::string p, std::vector<std::string> choices, json def, std::string d) {
+  SpecField f = field(std::move(p), FieldKind::string, std::move(def), std::move(d));
+  f.choices = std::move(choices);
+  f.required = f.default_value.is_null();
+  return f;
+}
+SpecField text(std::string p, json def, std::string d) {
+  return field(std::move(p), FieldKind::string, std::move(def), std::move(d));
+}
+SpecField integer(std::string p, int64_t def, double lo, double hi, std::string d) {
+  SpecField f = field(std::move(p), FieldKind::integer, def, std::move(d));
+  f.lo = lo;
+  f.hi = hi;
+  return f;
+}
+SpecField number(std::string p, double def, double lo, bool lo_open, double hi, bool hi_open,
+                 std::string d) {
+  SpecField f = field(std::move(p), FieldKind::number, def, std::move(d));
+  f.lo = lo;
+  f.lo_open = lo_open;
+  f.hi = hi;
+  f.hi_open = hi_open;
+  return f;
+}
+SpecField boolean(std::string p, bool def, std::string d) {
+  return field(std::move(p), FieldKind::boolean, def, std::move(d));
+}
+SpecField int_list(std::string p, std::vector<int64_t> def, double lo, double hi, std::string d) {
+  SpecField f = field(std::move(p), FieldKind::int_list, def, std::move(d));
+  f.lo = lo;
+  f.hi = hi;
+  return f;
+}
+
+std::vector<SpecField> build_fields() {
+  std::vector<SpecField> t;
+  SpecField name = text("/name", nullptr,
+                        "run name (letters, digits, '.', '_', '-'); the run "
+                        "directory is out_dir/name");
+  name.required = true;
+  t.push_back(name);
+  t.push_back(choice("/task", {"gan", "classifier"}, "gan",
+                     "gan: adversarial training (the data decide generation, paired or unpaired "
+                     "translation); classifier: model.G is a classifier trained on labels"));
+  t.push_back(integer("/seed", 0, 0, kMaxInt, "seeds initialisation, shuffling and augmentation"));
+  t.push_back(choice("/device", {"cpu", "cuda"}, "cpu", "where the run computes"));
+  t.push_back(section("/model", "the generator G and discriminator D"));
+  for (const char* m : {"G", "D"}) {
+    const std::string p = std::string("/model/") + m;
+    t.push_back(section(p, m[0] == 'G' ? "the generator" : "the discriminator"));
+    SpecField name = choice(p + "/name", model_names(), nullptr,
+                            m[0] == 'G' ? "registry name (gan/models/registry.h)"
+                                        : "registry name; required for task gan, null otherwise");
+    name.required = m[0] == 'G';
+    name.nullable = m[0] == 'D';
+    t.push_back(name);
+    t.push_back(field(p + "/options", FieldKind::options, json::object(),
+                      "registry options; values are passed to make_model as strings and "
+                      "checked there"));
+  }
+  t.push_back(section("/data", "dataset, preprocessing and batching"));
+  t.push_back(choice("/data/dataset",
+                     {"fashion_mnist", "fashion_unpaired", "fashion_edges", "unaligned_folder",
+                      "aligned_folder", "single_folder"},
+                     "fashion_mnist", "nn/data: Fashion-MNIST variants or image folders"));
+  t.push_back(text("/data/root", "",
+                   "dataset directory; required for folders, \"\" = the default Fashion-MNIST "
+                   "location"));
+  t.push_back(choice("/data/phase", {"train", "test", "val"}, "train",
+                     "split (Fashion-MNIST: train or test)"));
+  t.push_back(integer("/data/limit", 0, 0, kMaxInt, "use the first `limit` examples; 0 = all"));
+  t.push_back(int_list("/data/classes_a", {7}, 0, 9, "fashion_unpaired: the classes of domain A"));
+  t.push_back(int_list("/data/classes_b", {9}, 0, 9, "fashion_unpaired: the classes of domain B"));
+  t.push_back(
+      integer("/data/image_size", 28, 28, 1024, "Fashion-MNIST side; > 28 pads with background"));
+  t.push_back(number("/data/edge_threshold", 1.0, 0, true, kInf, false,
+                     "fashion_edges: Sobel magnitude threshold"));
+  t.push_back(integer("/data/batch_size", 1, 1, 65536, "examples per batch"));
+  t.push_back(choice("/data/preprocess", {"resize_and_crop", "crop", "resize", "none"},
+                     "resize_and_crop", "folder datasets: nn/data/transforms.h Preprocess"));
+  t.push_back(integer("/data/load_size", 286, 1, 16384, "resize_and_crop: resize to this side"));
+  t.push_back(integer("/data/crop_size", 256, 1, 16384, "random crop (or resize) to this side"));
+  t.push_back(boolean("/data/flip", true, "random horizontal flip"));
+  t.push_back(
+      choice("/data/direction", {"AtoB", "BtoA"}, "AtoB", "aligned_folder: BtoA swaps the halves"));
+  t.push_back(section("/losses", "adversarial loss and the weights of the other terms"));
+  t.push_back(
+      choice("/losses/gan_mode", {"lsgan", "vanilla", "hinge", "wgan"}, "lsgan", "gan/train/losses.h"));
+  t.push_back(
+      number("/losses/lambda_l1", 0, 0, false, kInf, false, "L1(G(a), b) weight (pix2pix: 100)"));
+  t.push_back(number("/losses/lambda_cycle", 0, 0, false, kInf, false,
+                     "cycle-consistency weight (CycleGAN: 10)"));
+  t.push_back(number("/losses/lambda_identity", 0, 0, false, kInf, false,
+                     "identity weight, relative to lambda_cycle (CycleGAN: 0.5)"));
+  t.push_back(number("/losses/lambda_gp", 0, 0, false, kInf, false,
+                     "gradient-penalty weight (WGAN-GP: 10); needs double backward, which the "
+                     "engine does not have yet, so only 0 is accepted for now"));
+  t.push_back(integer("/losses/pool_size", 50, 0, kMaxInt,
+                      "unpaired: image pool of past fakes for D (CycleGAN: 50; 0 = none)"));
+  t.push_back(section("/optim", "one optimizer for G, one for D"));
+  for (const char* m : {"G", "D"}) {
+    const std::string p = std::string("/optim/") + m;
+    t.push_back(section(p, std::string("the optimizer of ") + m));
+    t.push_back(choice(p + "/type", {"adam", "sgd"}, "adam", "nn/optim.h"));
+    t.push_back(number(p + "/lr", 2e-4, 0, true, 10, false, "learning rate"));
+    t.push_back(number(p + "/beta1", 0.5, 0, false, 1, true, "adam: first-moment decay"));
+    t.push_back(number(p + "/beta2", 0.999, 0, false, 1, true, "adam: second-moment decay"));
+    t.push_back(number(p + "/momentum", 0, 0, false, 1, true, "sgd: momentum"));
+  }
+  t.push_back(section("/schedule", "run length and learning-rate decay (nn/schedule.h)"));
+  t.push_back(
+      integer("/schedule/epochs", 0, 0, kMaxInt, "run length in epochs (set this or steps)"));
+  t.push_back(
+      integer("/schedule/steps", 0, 0, kMaxInt, "run length in steps (set this or epochs)"));
+  t.push_back(choice("/schedule/decay", {"constant", "linear", "multistep"}, "constant",
+                     "lr decay, per epoch or per step as the run length is counted"));
+  t.push_back(integer("/schedule/decay_start", 0, 0, kMaxInt,
+                      "linear: constant lr before this epoch/step, then linear to 0 at the end"));
+  t.push_back(int_list("/schedule/milestones", {}, 0, kMaxInt,
+                       "multistep: epochs/steps at which lr is multiplied by gamma"));
+  t.push_back(number("/schedule/gamma", 0.1, 0, true, 1, false, "multistep: decay factor"));
+  t.push_back(section("/technique", "an optional compression or training technique"));
+  SpecField tech = text("/technique/name", nullptr, "technique name; null = plain training");
+  tech.nullable = true;
+  t.push_back(tech);
+  t.push_back(field("/technique/params", FieldKind::params, json::object(),
+                    "the technique's parameters, validated by the technique"));
+  t.push_back(section("/logging", "metrics, samples, checkpoints"));
+  t.push_back(integer("/logging/log_every", 100, 1, kMaxInt, "steps between metrics.jsonl lines"));
+  t.push_back(
+      integer("/logging/sample_every", 1000, 0, kMaxInt, "steps between sample grids; 0 = never"));
+  t.push_back(integer("/logging/checkpoint_every", 5000, 0, kMaxInt,
+                      "steps between checkpoints; 0 = only the last"));
+  t.push_back(text("/logging/out_dir", "runs", "parent of the run directory"));
+  return t;
+}
+
+std::string parent_of(const std::string& pointer) {
+  return pointer.substr(0, pointer.rfind('/'));
+}
+std::string key_of(const std::string& pointer) {
+  return pointer.substr(pointer.rfind('/') + 1);
+}
+
+// RFC 6901: '~' -> "~0", '/' -> "~1".
+std::string escape_key(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string label(const std::string& pointer) {
+  return pointer.empty() ? "(root)" : pointer;
+}
+
+std::string shown(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 60) s = s.substr(0, 57) + "...";
+  return s;
+}
+
+std::string fmt(double v) {
+  if (v == kMaxInt) return "2^53";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string range_text(const SpecField& f) {
+  const bool has_lo = std::isfinite(f.lo), has_hi = std::isfinite(f.hi) && f.hi != kMaxInt;
+  if (has_lo && has_hi)
+    return std::string("in ") + (f.lo_open ? "(" : "[") + fmt(f.lo) + ", " + fmt(f.hi) +
+           (f.hi_open ? ")" : "]");
+  if (has_lo) return (f.lo_open ? "> " : ">= ") + fmt(f.lo);
+  if (has_hi) return (f.hi_open ? "< " : "<= ") + fmt(f.hi);
+  return "";
+}
+
+std::string choices_text(const std::vector<std::string>& c) {
+  std::string s;
+  for (size_t i = 0; i < c.size(); ++i) s += (i ? ", \"" : "\"") + c[i] + "\"";
+  return s;
+}
+
+std::string with_range(const std::string& what, const SpecField& f) {
+  std::string r = range_text(f);
+  return r.empty() ? what : what + " " + r;
+}
+
+std::string expectation(const SpecField& f) {
+  switch (f.kind) {
+    case FieldKind::object:
+    case FieldKind::params:
+      return "an object";
+    case FieldKind::options:
+      return "an object of strings, numbers or booleans";
+    case FieldKind::string:
+      if (!f.choices.empty()) return "one of " + choices_text(f.choices);
+      return f.nullable ? "null or a string" : "a string";
+    case FieldKind::integer:
+      return with_range("an integer", f);
+    case FieldKind::number:
+      return with_range("a number", f);
+    case FieldKind::boolean:
+      return "a boolean";
+    case FieldKind::int_list:
+      return with_range("an array of integers", f);
+  }
+  return "";
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = std::numeric_limits<size_t>::max();
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  return best;
+}
+
+[[noreturn]] void fail(const std::string& pointer, const std::string& message) {
+  throw SpecError(label(pointer) + ": " + message);
+}
+[[noreturn]] void fail_expected(const std::string& pointer, const std::string& expected,
+                                const json& found) {
+  fail(pointer, "expected " + expected + ", got " + shown(found));
+}
+
+bool in_range(const SpecField& f, double v) {
+  if (f.lo_open ? !(v > f.lo) : !(v >= f.lo)) return false;
+  if (f.hi_open ? !(v < f.hi) : !(v <= f.hi)) return false;
+  return true;
+}
+
+json check_integer(const SpecField& f, const std::string& pointer, const json& v) {
+  if (!v.is_number_integer()) fail_expected(pointer, expectation(f), v);
+  const double d = v.is_number_unsigned() ? double(v.get<uint64_t>()) : double(v.get<int64_t>());
+  if (!in_range(f, d)) fail_expected(pointer, with_range("an integer", f), v);
+  return json(v.get<int64_t>());
+}
+
+json resolve_object(const json& v, const std::string& pointer);
+
+json check_value(const SpecField& f, const json& v) {
+  const std::string& p = f.pointer;
+  switch (f.kind) {
+    case FieldKind::object:
+      return resolve_object(v, p);
+    case FieldKind::params:
+      if (!v.is_object()) fail_expected(p, expectation(f), v);
+      return v;
+    case FieldKind::options:
+      if (!v.is_object()) fail_expected(p, expectation(f), v);
+      for (auto it = v.begin(); it != v.end(); ++it)
+        if (!(it->is_string() || it->is_number() || it->is_boolean()))
+          fail_expected(p + "/" + escape_key(it.key()), "a string, number or boolean", *it);
+      return v;
+    case FieldKind::string:
+      if (v.is_null() && f.nullable) return v;
+      if (!v.is_string()) fail_expected(p, expectation(f), v);
+      if (!f.choices.empty() &&
+          std::find(f.choices.begin(), f.choices.end(), v.get<std::string>()) == f.choices.end())
+        fail(p, "expected one of " + choices_text(f.choices) + ", got " + shown(v) +
+                    "; did you mean \"" + nearest(v.get<std::string>(), f.choices) + "\"?");
+      return v;
+    case FieldKind::integer:
+      return check_integer(f, p, v);
+    case FieldKind::number: {
+      if (!v.is_number()) fail_expected(p, expectation(f), v);
+      const double d = v.get<double>();
+      if (!in_range(f, d)) fail_expected(p, expectation(f), v);
+      return json(d);
+    }
+    case FieldKind::boolean:
+      if (!v.is_boolean()) fail_expected(p, expectation(f), v);
+      return v;
+    case FieldKind::int_list: {
+      if (!v.is_array()) fail_expected(p, expectation(f), v);
+      json out = json::array();
+      for (size_t i = 0; i < v.size(); ++i)
+        out.push_back(check_integer(f, p + "/" + std::to_string(i), v[i]));
+      return out;
+    }
+  }
+  return v;
+}
+
+std::vector<const SpecField*> children_of(const std::string& pointer) {
+  std::vector<const SpecField*> out;
+  for (const auto& f : spec_fields())
+    if (parent_of(f.pointer) == pointer) out.push_back(&f);
+  return out;
+}
+
+json resolve_object(const json& v, const std::string& pointer) {
+  if (!v.is_object()) fail_expected(pointer, "an object", v);
+  const auto children = children_of(pointer);
+  std::vector<std::string> keys;
+  for (const auto* c : children) keys.push_back(key_of(c->pointer));
+  for (auto it = v.begin(); it != v.end(); ++it)
+    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
+      fail(pointer + "/" + escape_key(it.key()),
+           "unknown key '" + it.key() + "'; did you mean '" + nearest(it.key(), keys) + "'?");
+  json out = json::object();
+  for (const auto* c : children) {
+    const std::string key = key_of(c->pointer);
+    if (v.contains(key))
+      out[key] = check_value(*c, v[key]);
+    else if (c->required)
+      fail(c->pointer, "missing; expected " + expectation(*c));
+    else if (c->kind == FieldKind::object)
+      out[key] = resolve_object(json::object(), c->pointer);
+    else
+      out[key] = c->default_value;
+  }
+  return out;
+}
+
+// Rules that involve more than one field.
+void check_relations(const json& s) {
+  const std::string name = s["name"];
+  const bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+  if (!name_ok)
+    fail_expected("/name", "a non-empty name of letters, digits, '.', '_' or '-'", s["name"]);
+
+  const json& d = s["data"];
+  const std::string dataset = d["dataset"];
+  const bool fashion = dataset.rfind("fashion_", 0) == 0;
+  if (!fashion && d["root"].get<std::string>().empty())
+    fail_expected("/data/root", "a directory for dataset \"" + dataset + "\"", d["root"]);
+  if (fashion && d["phase"] == "val")
+    fail_expected("/data/phase", "\"train\" or \"test\" for Fashion-MNIST datasets", d["phase"]);
+  if (dataset == "fashion_unpaired")
+    for (const char* k : {"classes_a", "classes_b"})
+      if (d[k].empty())
+        fail_expected(std::string("/data/") + k, "a non-empty array for fashion_unpaired", d[k]);
+  if (!fashion && d["preprocess"] == "resize_and_crop" && d["crop_size"] > d["load_size"])
+    fail_expected("/data/crop_size",
+                  "an integer <= load_size (" + d["load_size"].dump() + ") for resize_and_crop",
+                  d["crop_size"]);
+
+  const json& sc = s["schedule"];
+  const int64_t epochs = sc["epochs"], steps = sc["steps"];
+  if ((epochs > 0) == (steps > 0))
+    fail("/schedule", "expected exactly one of epochs or steps > 0, got epochs " +
+                          std::to_string(epochs) + " and steps " + std::to_string(steps));
+  const int64_t total = epochs > 0 ? epochs : steps;
+  const std::string unit = epochs > 0 ? "epochs" : "steps";
+  if (sc["decay"] == "linear" && sc["decay_start"].get<int64_t>() >= total)
+    fail_expected("/schedule/decay_start",
+                  "an integer < " + unit + " (" + std::to_string(total) + ") for linear decay",
+                  sc["decay_start"]);
+  if (sc["decay"] == "multistep") {
+    const json& m = sc["milestones"];
+    if (m.empty()) fail_expected("/schedule/milestones", "a non-empty array for multistep", m);
+    for (size_t i = 1; i < m.size(); ++i)
+      if (m[i] < m[i - 1])
+        fail_expected("/schedule/milestones/" + std::to_string(i),
+                      "milestones in non-decreasing order (>= " + m[i - 1].dump() + ")", m[i]);
+  }
+
+  if (s["task"] == "gan" && s["model"]["D"]["name"].is_null())
+    fail("/model/D/name", "missing; expected one of the registry names for task \"gan\"");
+  if (s["task"] == "classifier" && s["data"]["dataset"] != "fashion_mnist")
+    fail_expected("/data/dataset", "\"fashion_mnist\" (a labelled dataset) for task classifier",
+                  s["data"]["dataset"]);
+  if (s["losses"]["lambda_gp"].get<double>() != 0)
+    fail_expected("/losses/lambda_gp",
+                  "0: the gradient penalty needs double backward, which the engine does not have",
+                  s["losses"]["lambda_gp"]);
+
+  const json& tn = s["technique"]["name"];
+  if (tn.is_string() && tn.get<std::string>().empty())
+    fail_expected("/technique/name", "null or a non-empty string", tn);
+}
+
+}  // namespace
+
+const std::vector<SpecField>& spec_fields() {
+  static const std::vector<SpecField> fields = build_fields();
+  return fields;
+}
+
+json resolve_spec(const json& spec) {
+  json out = resolve_object(spec, "");
+  check_relations(out);
+  return out;
+}
+
+json read_spec_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SpecError(path + ": cannot read the spec file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.byte counts the characters read, the offending one included.
+    const size_t end = std::min(text.size(), e.byte > 0 ? e.byte - 1 : 0);
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < end; ++i) {
+      if (text[i] == '\n')
+        ++line, col = 1;
+      else
+        ++col;
+    }
+    std::string why = e.what();
+    const size_t at = why.find("column ");
+    const size_t colon = at == std::string::npos ? at : why.find(": ", at);
+    if (colon != std::string::npos) why = why.substr(colon + 2);
+    throw SpecError(path + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                    ": invalid JSON: " + why);
+  }
+}
+
+void apply_spec_override(json& spec, const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw SpecError("--set expects a.b.c=value, got '" + assignment + "'");
+  const std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  std::vector<std::string> keys;
+  std::stringstream ks(path);
+  for (std::string k; std::getline(ks, k, '.');) keys.push_back(k);
+  if (path.back() == '.' ||
+      std::any_of(keys.begin(), keys.end(), [](auto& k) { return k.empty(); }))
+    throw SpecError("--set " + path + ": empty key in the dotted path");
+  json value;
+  try {
+    value = json::parse(text);
+  } catch (const json::parse_error&) {
+    value = text;
+  }
+  if (!spec.is_object()) fail_expected("", "an object", spec);
+  json* cur = &spec;
+  std::string pointer;
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    pointer += "/" + escape_key(keys[i]);
+    json& next = (*cur)[keys[i]];
+    if (next.is_null()) next = json::object();
+    if (!next.is_object())
+      fail(pointer, "--set " + path + " needs an object here, got " + shown(next));
+    cur = &next;
+  }
+  (*cur)[keys.back()] = std::move(value);
+}
+
+void write_resolved_spec(const json& resolved, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  GANLITE_CHECK(out.good(), "spec: cannot write ", path);
+  out << resolved.dump(2) << "\n";
+  GANLITE_CHECK(out.good(), "spec: failed writing ", path);
+}
+
+Options spec_model_options(const json& resolved, const std::string& which) {
+  Options out;
+  for (auto it = resolved.at("model").at(which).at("options").begin();
+       it != resolved["model"][which]["options"].end(); ++it)
+    out[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
+  return out;
+}
+
+std::string spec_schema_markdown() {
+  std::string md = "| field | type | default | allowed | description |\n|---|---|---|---|---|\n";
+  for (const auto& f : spec_fields()) {
+    std::string type, def, allowed;
+    switch (f.kind) {
+      case FieldKind::object:
+        type = "object";
+        break;
+      case FieldKind::params:
+        type = "object";
+        allowed = "any";
+        break;
+      case FieldKind::options:
+        type = "object";
+        allowed = "string, number or boolean values";
+        break;
+      case FieldKind::string:
+        type = f.nullable ? "string or null" : "string";
+        if (!f.choices.empty()) allowed = choices_text(f.choices);
+        break;
+      case FieldKind::integer:
+        type = "integer";
+        allowed = range_text(f);
+        break;
+      case FieldKind::number:
+        type = "number";
+        allowed = range_text(f);
+        break;
+      case FieldKind::boolean:
+        type = "boolean";
+        break;
+      case FieldKind::int_list:
+        type = "integer array";
+        allowed = "each " + range_text(f);
+        break;
+    }
+    if (f.kind == FieldKind::object)
+      def = "";
+    else if (f.required)
+      def = "required";
+    else
+      def = "`" + f.default_value.dump() + "`";
+    md += "| `" + f.pointer + "` | " + type + " | " + def + " | " + allowed + " | " +
+          f.description + " |\n";
+  }
+  return md;
+}
+
+}  // namespace ganlite::gan
