@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "gan/train/checkpoint.h"
 #include "gan/train/spec.h"
 
 namespace ganlite::cli {
@@ -110,8 +112,7 @@ bool ModelArgs::take(const std::string& a, ArgReader& r) {
     w = x == std::string::npos ? h : parse_positive("--size", v.substr(x + 1));
     size_given = true;
   } else if (a == "--net") {
-    net = r.value(a);
-    if (net != "G" && net != "D") throw UsageError("--net expects G or D, got " + net);
+    net = net_given = r.value(a);
   } else if (!a.empty() && a[0] != '-' && spec_path.empty()) {
     spec_path = a;
   } else {
@@ -121,26 +122,50 @@ bool ModelArgs::take(const std::string& a, ArgReader& r) {
 }
 
 void ModelArgs::resolve(const char* who) {
-  if (!spec_path.empty()) {
-    if (!model.empty())
-      throw UsageError(std::string(who) + ": give SPEC.json or --model, not both");
-    nlohmann::json resolved = gan::resolve_spec(gan::read_spec_file(spec_path));
-    model = resolved["model"][net]["name"].get<std::string>();
-    gan::Options from_spec = gan::spec_model_options(resolved, net);
-    for (auto& [k, v] : options) from_spec[k] = v;
-    options = from_spec;
-    const nlohmann::json& data = resolved["data"];
-    const bool folder = data["dataset"].get<std::string>().find("folder") != std::string::npos;
-    const nlohmann::json& size = data[folder ? "crop_size" : "image_size"];
-    if (!size_given && size.is_number_integer()) h = w = size.get<int64_t>();
-    if (resolved["model"].contains("D")) {
-      d_model = resolved["model"]["D"]["name"].get<std::string>();
-      d_options = gan::spec_model_options(resolved, "D");
-    }
+  if (spec_path.empty()) {
+    if (model.empty())
+      throw UsageError(std::string(who) + ": SPEC.json, RUN_DIR or --model NAME is required (see " +
+                       "ganlite " + who + " --help)");
+    return;
   }
-  if (model.empty())
-    throw UsageError(std::string(who) + ": SPEC.json or --model NAME is required (see ganlite " +
-                     who + " --help)");
+  if (!model.empty())
+    throw UsageError(std::string(who) + ": give SPEC.json (or RUN_DIR) or --model, not both");
+  std::error_code ec;
+  const bool run = std::filesystem::is_directory(spec_path, ec) ||
+                   std::filesystem::path(spec_path).extension() == ".safetensors";
+  nlohmann::json resolved, described, d_described;
+  if (run) {
+    // A run or checkpoint: its deploy network (or --net), described as the run built it.
+    const gan::RunCheckpoint c = gan::load_run_checkpoint(spec_path);
+    resolved = c.spec;
+    if (net_given.empty()) net = gan::deploy_network(c);
+    described = gan::network_model(c, net);
+    const std::vector<std::string> nets = gan::stored_networks(c);
+    if (std::find(nets.begin(), nets.end(), "D") != nets.end()) d_described = gan::network_model(c, "D");
+  } else {
+    resolved = gan::resolve_spec(gan::read_spec_file(spec_path));
+    if (net != "G" && net != "D")
+      throw UsageError("--net with SPEC.json expects G or D (a run directory has other networks), "
+                       "got " + net);
+    if (resolved["model"][net]["name"].is_null())
+      throw UsageError(spec_path + " has no model." + net + " (task " +
+                       resolved["task"].get<std::string>() + ")");
+    described = {{"name", resolved["model"][net]["name"]}, {"options", resolved["model"][net]["options"]}};
+    if (!resolved["model"]["D"]["name"].is_null())
+      d_described = {{"name", resolved["model"]["D"]["name"]}, {"options", resolved["model"]["D"]["options"]}};
+  }
+  model = described["name"].get<std::string>();
+  gan::Options from_spec = gan::model_options(described["options"]);
+  for (auto& [k, v] : options) from_spec[k] = v;
+  options = from_spec;
+  const nlohmann::json& data = resolved["data"];
+  const bool folder = data["dataset"].get<std::string>().find("folder") != std::string::npos;
+  const nlohmann::json& size = data[folder ? "crop_size" : "image_size"];
+  if (!size_given && size.is_number_integer()) h = w = size.get<int64_t>();
+  if (!d_described.is_null()) {
+    d_model = d_described["name"].get<std::string>();
+    d_options = gan::model_options(d_described["options"]);
+  }
 }
 
 }  // namespace ganlite::cli

@@ -53,16 +53,19 @@ bool take_sample_flag(const std::string& a, ArgReader& r, int64_t& num, uint64_t
                       std::string& weights);
 
 // The network a command works on (profile, bench model): SPEC.json's model.G (model.D with
-// --net D) or --model NAME, --set options over the spec's, and the input size: --size, else the
+// --net D), a run directory's or checkpoint's deploy network (--net NAME: another of its
+// networks), or --model NAME; --set options over those; and the input size: --size, else the
 // spec's (crop_size for image folders, image_size otherwise), else 256.
 struct ModelArgs {
   std::string spec_path, model, net = "G";
+  std::string net_given;  // --net as given ("" = default: G, or a run's deploy network)
   gan::Options options;
   int64_t h = 256, w = 256;
   bool size_given = false;
   std::string d_model;  // the spec's model.D (resolve fills it when SPEC.json has one)
   gan::Options d_options;
-  // Takes --model, --set, --size, --net and a positional SPEC.json; false for any other flag.
+  // Takes --model, --set, --size, --net and a positional SPEC.json or RUN_DIR; false for any
+  // other flag.
   bool take(const std::string& a, ArgReader& r);
   // Applies the spec, if any; `who` names the command in usage errors.
   void resolve(const char* who);

@@ -149,7 +149,8 @@ int cmd_model(const std::vector<std::string>& args) {
     const std::string a = r.next();
     if (a == "--help" || a == "-h") {
       std::printf(
-          "usage: ganlite bench model (SPEC.json [--net G|D] | --model NAME) [--set key=value]...\n"
+          "usage: ganlite bench model (SPEC.json [--net G|D] | RUN_DIR [--net NAME] | --model NAME)\n"
+          "                           [--set key=value]...\n"
           "                           [--size H[xW]] [--batch 1,16] [--runs N] [--warmup N]\n"
           "                           [--train-with D_NAME] [--train-batch N] [--device cpu|cuda]\n"
           "                           [--save DIR] [--json]\n\n"

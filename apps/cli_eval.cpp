@@ -13,14 +13,16 @@ namespace fs = std::filesystem;
 
 void print_eval_help() {
   std::printf(
-      "usage: ganlite eval RUN_DIR|CHECKPOINT [--num N] [--seed S] [--width W] [--weights PATH]\n"
-      "                    [--json]\n\n"
+      "usage: ganlite eval RUN_DIR|CHECKPOINT [--num N] [--seed S] [--net NAME] [--width W]\n"
+      "                    [--weights PATH] [--json]\n\n"
       "  metrics by task: generation FD-FMNIST, KID-FMNIST, SWD, class accuracy (conditional),\n"
       "  the real-vs-real FD floor; unpaired FD-FMNIST and SWD per direction; paired L1, PSNR,\n"
       "  SSIM, FD-FMNIST; classifier test accuracy. A RUN_DIR also gets them as eval.json\n"
       "  (eval_w<W>.json with --width).\n"
       "  --num N        samples / test images (default 5000)\n"
       "  --seed S       latents, classes, KID subsets, SWD patches (default 0)\n"
+      "  --net NAME     the network evaluated (default: the run's deploy network, G unless its\n"
+      "                 technique names another; eval_<NAME>.json)\n"
       "  --width W      a slimmable generator at width multiplier W\n"
       "  --weights PATH the FD-FMNIST classifier (default: assets/fmnist_classifier.safetensors)\n"
       "  --json         print the metrics as JSON\n");
@@ -38,6 +40,8 @@ int cmd_eval(const std::vector<std::string>& args) {
       return 0;
     } else if (take_sample_flag(a, r, o.num, o.seed, o.weights)) {
       continue;
+    } else if (a == "--net") {
+      o.net = r.value(a);
     } else if (a == "--width") {
       o.width = parse_number(a, r.value(a));
       if (!(o.width > 0 && o.width <= 1)) throw UsageError("--width expects a number in (0, 1]");
@@ -53,12 +57,14 @@ int cmd_eval(const std::vector<std::string>& args) {
   const gan::RunCheckpoint c = gan::load_run_checkpoint(path);
   const nlohmann::ordered_json m = gan::evaluate(c, o);
   if (fs::is_directory(path)) {
-    char name[64];
-    if (o.width > 0)
-      std::snprintf(name, sizeof name, "eval_w%g.json", o.width);
-    else
-      std::snprintf(name, sizeof name, "eval.json");
-    std::ofstream(fs::path(path) / name) << m.dump(2) << "\n";
+    std::string name = "eval";
+    if (!o.net.empty()) name += "_" + o.net;
+    if (o.width > 0) {
+      char w[32];
+      std::snprintf(w, sizeof w, "_w%g", o.width);
+      name += w;
+    }
+    std::ofstream(fs::path(path) / (name + ".json")) << m.dump(2) << "\n";
   }
   if (json) {
     std::printf("%s\n", m.dump(2).c_str());
@@ -74,7 +80,7 @@ int cmd_eval(const std::vector<std::string>& args) {
 }
 
 const RegisterCommand reg{{"eval",
-                           "eval RUN_DIR|CHECKPOINT [--num N] [--width W] [--json]\n"
+                           "eval RUN_DIR|CHECKPOINT [--num N] [--net NAME] [--width W] [--json]\n"
                            "        quality metrics of a checkpoint (FD-FMNIST, KID-FMNIST, ...)",
                            cmd_eval}};
 

@@ -1,33 +1,39 @@
-// ganlite export: a run's networks without its training state (optimizer moments, pools), or one
-// width of a SlimGAN run as a standalone dense checkpoint (SlimGAN's point: deploy the width you
-// can afford). The file is a plain run's checkpoint (metadata "spec" with
-// technique null, "step"; tensors "G.*", "D.*"), so ganlite infer and gan::load_network read it
-// and make_model("sngan_generator", G.options) builds its G (compress/slimgan/slimgan.h).
+// ganlite export: what to ship from a run. By default the deploy network (--net picks others,
+// --all takes every stored one) without the training state (optimizer moments, pools), each
+// built and strictly loaded first, in a file that load_network, infer and eval read as a
+// checkpoint. A run's technique may export something of its own (gan/train/technique.h): SlimGAN
+// writes one width as a dense network with --width W.
 #include <cstdio>
+#include <sstream>
 
 #include "apps/cli.h"
-#include "compress/slimgan/slimgan.h"
 #include "engine/safetensors.h"
-#include "gan/train/trainer.h"
+#include "gan/train/checkpoint.h"
+#include "gan/train/spec.h"
+#include "gan/train/technique.h"
 
 namespace ganlite::cli {
 namespace {
 
 void print_export_help() {
   std::printf(
-      "usage: ganlite export CHECKPOINT|RUN_DIR --output PATH [--width W]\n\n"
-      "  Without --width: the run's networks (G.*, D.*, and G2.*, D2.* for CycleGAN) and its\n"
-      "  metadata, without optimizer state and image pools: the file to ship or commit.\n"
-      "  Writes width W of a slimgan run (one of its widths, e.g. 0.5) as a dense\n"
-      "  sngan_generator of ch = round(ch * W) plus that width's sngan_discriminator, in a\n"
-      "  safetensors checkpoint whose outputs equal the slimmable G's at W exactly.\n"
-      "  Metadata: spec (a plain run of the dense nets), step, width, G.model, G.options,\n"
-      "  D.model, D.options, source_spec.\n");
+      "usage: ganlite export CHECKPOINT|RUN_DIR --output PATH [--net NAME[,NAME...] | --all]\n"
+      "                      [--width W] [--option key=value]...\n\n"
+      "  Without technique options: the run's deploy network (G unless its technique names\n"
+      "  another; --net NAME,... picks networks, --all every stored one) and its metadata,\n"
+      "  without optimizer state and image pools: the file to ship or commit. Each network is\n"
+      "  built and strictly loaded before it is written.\n"
+      "  --width W            a slimgan run: width W as a dense sngan_generator of\n"
+      "                       ch = round(ch * W) plus that width's sngan_discriminator, whose\n"
+      "                       outputs equal the slimmable G's at W exactly\n"
+      "  --option key=value   an option for the run's technique's export (value parsed as JSON\n"
+      "                       when it parses)\n");
 }
 
 int cmd_export(const std::vector<std::string>& args) {
-  std::string ckpt_path, output;
-  double width = 0;
+  std::string ckpt_path;
+  gan::ExportRequest req;
+  bool all = false;
   ArgReader r(args);
   while (!r.done()) {
     const std::string a = r.next();
@@ -35,10 +41,21 @@ int cmd_export(const std::vector<std::string>& args) {
       print_export_help();
       return 0;
     } else if (a == "--width") {
-      width = parse_number(a, r.value(a));
+      const double width = parse_number(a, r.value(a));
       if (!(width > 0 && width <= 1)) throw UsageError("--width expects a number in (0, 1]");
+      req.options["width"] = width;
+    } else if (a == "--option") {
+      nlohmann::json o = nlohmann::json::object();
+      gan::apply_spec_override(o, r.value(a));
+      req.options.update(o);
+    } else if (a == "--net") {
+      std::stringstream ss(r.value(a));
+      for (std::string n; std::getline(ss, n, ',');)
+        if (!n.empty()) req.nets.push_back(n);
+    } else if (a == "--all") {
+      all = true;
     } else if (a == "--output") {
-      output = r.value(a);
+      req.output = r.value(a);
     } else if (!a.empty() && a[0] != '-' && ckpt_path.empty()) {
       ckpt_path = a;
     } else {
@@ -46,34 +63,39 @@ int cmd_export(const std::vector<std::string>& args) {
     }
   }
   if (ckpt_path.empty()) throw UsageError("export: CHECKPOINT or RUN_DIR is required");
-  if (output.empty()) throw UsageError("export: --output PATH is required");
+  if (req.output.empty()) throw UsageError("export: --output PATH is required");
+  if (all && !req.nets.empty()) throw UsageError("export: --net and --all exclude each other");
 
   const gan::RunCheckpoint c = gan::load_run_checkpoint(ckpt_path);
-  if (width == 0) {
-    TensorMap nets;
-    for (const auto& [k, t] : c.tensors)
-      for (const char* p : {"G.", "D.", "G2.", "D2."})
-        if (k.rfind(p, 0) == 0) nets[k] = t;
-    Metadata md;
-    for (const char* k : {"format", "spec", "step", "task", "technique"})
-      if (c.metadata.count(k)) md[k] = c.metadata.at(k);
-    save_safetensors(output, nets, md);
-    std::printf("%zu network tensors of %s (step %lld) -> %s\n", nets.size(), ckpt_path.c_str(),
-                (long long)c.step, output.c_str());
-    return 0;
+  const auto& tn = c.spec["technique"]["name"];
+  const gan::TechniqueInfo* info = tn.is_string() ? gan::find_technique(tn.get<std::string>()) : nullptr;
+  if (info && info->export_run) {
+    const std::string what = info->export_run(c, req);
+    if (!what.empty()) {
+      std::printf("%s: %s -> %s\n", ckpt_path.c_str(), what.c_str(), req.output.c_str());
+      return 0;
+    }
   }
-  const Safetensors e = compress::export_slimgan_width(c.spec, c.step, c.tensors, width);
-  save_safetensors(output, e.tensors, e.metadata);
-  std::printf("width %s of %s (step %lld): %s %s -> %s\n", e.metadata.at("width").c_str(),
-              ckpt_path.c_str(), (long long)c.step, e.metadata.at("G.model").c_str(),
-              e.metadata.at("G.options").c_str(), output.c_str());
+  if (!req.options.empty())
+    throw UsageError("export: " + req.options.dump() + ": the run's technique (" +
+                     (tn.is_string() ? tn.get<std::string>() : std::string("none")) +
+                     ") takes no export options");
+  if (all) req.nets = gan::stored_networks(c);
+  if (req.nets.empty()) req.nets = {gan::deploy_network(c)};
+  const Safetensors out = gan::export_networks(c, req.nets);
+  save_safetensors(req.output, out.tensors, out.metadata);
+  std::string names;
+  for (const auto& n : req.nets) names += (names.empty() ? "" : ", ") + n;
+  std::printf("%s of %s (step %lld): %zu tensors -> %s\n", names.c_str(), ckpt_path.c_str(),
+              (long long)c.step, out.tensors.size(), req.output.c_str());
   return 0;
 }
 
 const RegisterCommand reg{{"export",
-                           "export CHECKPOINT|RUN_DIR --output PATH [--width W]\n"
-                           "        a run's networks only; one width of a slimgan run as a dense "
-                           "net",
+                           "export CHECKPOINT|RUN_DIR --output PATH [--net NAME | --all] "
+                           "[--width W]\n"
+                           "        the deploy network (or others) to ship; a technique's "
+                           "export (one SlimGAN width)",
                            cmd_export}};
 
 }  // namespace

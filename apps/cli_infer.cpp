@@ -29,11 +29,13 @@ void print_infer_help() {
       "  classes in turn); --seed S picks the latents (default 0).\n"
       "  image -> image models (CycleGAN, pix2pix): every image of PATH (a file or a folder) as\n"
       "  DIR/<name>.png; --direction BtoA runs a CycleGAN's second generator.\n"
+      "  --net NAME       the network to run (default: the run's deploy network, G unless its\n"
+      "                   technique names another; --direction BtoA is --net G2)\n"
       "  --width W        run a slimmable generator at width multiplier W\n");
 }
 
 int cmd_infer(const std::vector<std::string>& args) {
-  std::string ckpt_path, input, output, direction = "AtoB";
+  std::string ckpt_path, input, output, direction = "AtoB", net;
   int64_t num = 64, klass = -1, seed = 0;
   double width = 0;
   ArgReader r(args);
@@ -55,6 +57,8 @@ int cmd_infer(const std::vector<std::string>& args) {
     } else if (a == "--width") {
       width = parse_number(a, r.value(a));
       if (!(width > 0 && width <= 1)) throw UsageError("--width expects a number in (0, 1]");
+    } else if (a == "--net") {
+      net = r.value(a);
     } else if (a == "--direction") {
       direction = r.value(a);
       if (direction != "AtoB" && direction != "BtoA")
@@ -78,13 +82,19 @@ int cmd_infer(const std::vector<std::string>& args) {
                      std::string(gan::task_kind_name(task)) + "): give --input PATH");
   if (!translate && !input.empty())
     throw UsageError("infer: this checkpoint generates from noise: use --num/--class, not --input");
-  if (direction == "BtoA" && task != gan::TaskKind::unpaired)
-    throw UsageError("infer: --direction BtoA needs an unpaired (CycleGAN) checkpoint");
-  nn::ModulePtr G = gan::load_network(c, direction == "BtoA" ? "G2" : "G");
+  if (direction == "BtoA") {
+    if (task != gan::TaskKind::unpaired)
+      throw UsageError("infer: --direction BtoA needs an unpaired (CycleGAN) checkpoint");
+    if (!net.empty() && net != "G2")
+      throw UsageError("infer: --direction BtoA runs G2; it cannot be combined with --net " + net);
+    net = "G2";
+  }
+  if (net.empty()) net = gan::deploy_network(c);
+  nn::ModulePtr G = gan::load_network(c, net);
   if (width > 0) {
     if (!nn::is_slimmable(*G))
-      throw UsageError("infer: --width needs a slimmable generator; " +
-                       c.spec["model"]["G"]["name"].get<std::string>() + " is not");
+      throw UsageError("infer: --width needs a slimmable generator; network '" + net + "' (" +
+                       gan::network_model(c, net)["name"].get<std::string>() + ") is not");
     nn::set_width_mult(*G, width);
   }
   fs::create_directories(output);
@@ -121,7 +131,7 @@ int cmd_infer(const std::vector<std::string>& args) {
   else
     files.push_back(input);
   if (files.empty()) throw Error(input + ": no .png/.jpg images");
-  const gan::Options opts = gan::spec_model_options(c.spec, "G");
+  const gan::Options opts = gan::model_options(gan::network_model(c, net)["options"]);
   auto nc = opts.find("input_nc");
   const int64_t channels = nc != opts.end() && nc->second == "1" ? 1 : 3;
   for (const auto& f : files) {
@@ -135,7 +145,8 @@ int cmd_infer(const std::vector<std::string>& args) {
 
 const RegisterCommand reg{
     {"infer",
-     "infer CHECKPOINT|RUN_DIR --output DIR [--num N --class K | --input PATH] [--width W]\n"
+     "infer CHECKPOINT|RUN_DIR --output DIR [--num N --class K | --input PATH] [--net NAME]\n"
+     "        [--width W]\n"
      "        generate or translate images with a trained generator",
      cmd_infer}};
 

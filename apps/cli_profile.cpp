@@ -1,5 +1,5 @@
 // ganlite profile: per-layer output shapes, parameters and MACs (torchprofile and true
-// conventions) of a registry model or of a spec's G/D.
+// conventions) of a registry model, of a spec's G/D, or of a run's deploy (or named) network.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -17,10 +17,13 @@ void print_profile_help() {
   std::string names;
   for (auto& n : gan::model_names()) names += (names.empty() ? "" : ", ") + n;
   std::printf(
-      "usage: ganlite profile (SPEC.json [--net G|D] | --model NAME) [--set key=value]...\n"
-      "                       [--size H[xW]] [--batch N] [--json]\n\n"
+      "usage: ganlite profile (SPEC.json [--net G|D] | RUN_DIR|CHECKPOINT [--net NAME] |\n"
+      "                        --model NAME) [--set key=value]... [--size H[xW]] [--batch N]\n"
+      "                       [--json]\n\n"
       "  SPEC.json        profile the spec's model.G (model.D with --net D) at the spec's input\n"
       "                   size (crop_size for image folders, image_size for Fashion-MNIST)\n"
+      "  RUN_DIR          profile a run's deploy network (G unless its technique names\n"
+      "                   another; --net picks any network the run describes)\n"
       "  --model NAME     registry name: %s\n"
       "  --set key=value  a model option, e.g. --set ngf=16 --set norm=batch\n"
       "  --size H[xW]     input size (default 256, or the spec's)\n"
@@ -88,7 +91,7 @@ int cmd_profile(const std::vector<std::string>& args) {
 }
 
 const RegisterCommand reg{{"profile",
-                           "profile (SPEC.json [--net G|D] | --model NAME) [--set key=value]...\n"
+                           "profile (SPEC.json | RUN_DIR [--net NAME] | --model NAME) [--set k=v]...\n"
                            "        [--size H[xW]] [--batch N] [--json]\n"
                            "        per-layer output shape, parameters and MACs",
                            cmd_profile}};

@@ -1,11 +1,12 @@
-// ganlite report: the per-width table of a generation run (compress/report.h), printed and
-// written to RUN_DIR/report.json with a sample grid, one row per width.
+// ganlite report: the table of a generation run (gan/eval/report.h), printed and written to
+// RUN_DIR/report.json with a sample grid, one row per report row (SlimGAN: per width).
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
 #include "apps/cli.h"
-#include "compress/report.h"
+#include "gan/eval/report.h"
+#include "gan/train/checkpoint.h"
 
 namespace ganlite::cli {
 namespace {
@@ -25,7 +26,7 @@ double train_seconds(const fs::path& run_dir) {
 
 int cmd_report(const std::vector<std::string>& args) {
   std::string run_dir;
-  compress::ReportOptions o;
+  gan::ReportOptions o;
   bool json = false;
   ArgReader r(args);
   while (!r.done()) {
@@ -33,11 +34,11 @@ int cmd_report(const std::vector<std::string>& args) {
     if (a == "--help" || a == "-h") {
       std::printf(
           "usage: ganlite report RUN_DIR [--num N] [--seed S] [--weights PATH] [--json]\n\n"
-          "  per width of a SlimGAN run (one row otherwise): params, MACs (torchprofile and "
-          "true),\n"
-          "  CPU latency per image, FD-FMNIST, KID-FMNIST, class accuracy, L1 to the next width;\n"
-          "  writes RUN_DIR/report.json and RUN_DIR/samples/widths.png\n"
-          "  --num N   samples per width for the metrics (default 2000)\n");
+          "  per row of the run's deploy network (one per width of a SlimGAN run; one row\n"
+          "  otherwise): params, MACs (torchprofile and true), CPU latency per image, FD-FMNIST,\n"
+          "  KID-FMNIST, class accuracy, L1 to the next row; writes RUN_DIR/report.json and\n"
+          "  RUN_DIR/samples/report.png (one grid row per report row)\n"
+          "  --num N   samples per row for the metrics (default 2000)\n");
       return 0;
     } else if (take_sample_flag(a, r, o.num, o.seed, o.weights)) {
       continue;
@@ -53,9 +54,9 @@ int cmd_report(const std::vector<std::string>& args) {
     throw UsageError("report: RUN_DIR (a run directory) is required");
   const gan::RunCheckpoint c = gan::load_run_checkpoint(run_dir);
   fs::create_directories(fs::path(run_dir) / "samples");
-  o.grid_path = (fs::path(run_dir) / "samples" / "widths.png").string();
+  o.grid_path = (fs::path(run_dir) / "samples" / "report.png").string();
   nlohmann::ordered_json rep =
-      compress::generation_report(c, fs::path(run_dir).filename().string(), o);
+      gan::generation_report(c, fs::path(run_dir).filename().string(), o);
   rep["train_seconds"] = train_seconds(run_dir);
   std::ofstream(fs::path(run_dir) / "report.json") << rep.dump(2) << "\n";
   if (json)
@@ -63,15 +64,15 @@ int cmd_report(const std::vector<std::string>& args) {
   else
     std::printf("%s (step %lld, trained %.0f s)\n%sreport: %s\n",
                 rep["run"].get<std::string>().c_str(), (long long)c.step,
-                rep["train_seconds"].get<double>(), compress::report_table(rep).c_str(),
+                rep["train_seconds"].get<double>(), gan::report_table(rep).c_str(),
                 (fs::path(run_dir) / "report.json").string().c_str());
   return 0;
 }
 
 const RegisterCommand reg{{"report",
                            "report RUN_DIR [--num N] [--json]\n"
-                           "        per-width params, MACs, latency and quality of a generation "
-                           "run",
+                           "        params, MACs, latency and quality of a generation run, per "
+                           "width of a SlimGAN run",
                            cmd_report}};
 
 }  // namespace

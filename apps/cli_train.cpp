@@ -4,7 +4,6 @@
 #include <thread>
 
 #include "apps/cli.h"
-#include "compress/technique.h"
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
 #include "kernels/cpu/gemm.h"
@@ -73,7 +72,6 @@ int cmd_train(const std::vector<std::string>& args) {
   for (const auto& s : sets) gan::apply_spec_override(spec, s);
   if (!device.empty()) spec["device"] = device;
   const nlohmann::json resolved = gan::resolve_spec(spec);
-  opt.technique = compress::make_technique(resolved);
   cpu::set_num_threads(threads > 0 ? static_cast<int>(threads)
                                    : static_cast<int>(std::thread::hardware_concurrency()));
   const gan::TrainResult res = gan::train(resolved, std::move(opt));

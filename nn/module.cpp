@@ -194,10 +194,4 @@ void Module::remove_forward_hook(int id) {
       hooks_.end());
 }
 
-std::shared_ptr<Tensor> Module::tap(const std::string& dotted) {
-  auto slot = std::make_shared<Tensor>();
-  submodule(dotted)->register_forward_hook([slot](const Tensor&, const Tensor& y) { *slot = y; });
-  return slot;
-}
-
 }  // namespace ganlite::nn

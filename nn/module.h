@@ -1,7 +1,7 @@
 // Module: named parameters, buffers and children with PyTorch's dotted names ("model.1.weight"),
-// train/eval, state_dict/load_state_dict, and forward taps that expose an intermediate output by
-// name (for distillation). Parameters are Tensor handles: load_state_dict copies into them in
-// place.
+// train/eval, state_dict/load_state_dict, and forward hooks (nn/capture.h records intermediate
+// outputs through them, for distillation). Parameters are Tensor handles: load_state_dict copies
+// into them in place.
 #pragma once
 #include <functional>
 #include <map>
@@ -76,12 +76,10 @@ class Module {
   int register_forward_hook(ForwardHook hook);
   void remove_forward_hook(int id);
   bool has_children() const { return !children_.empty(); }
-  // The output of submodule `dotted` at each later forward, read through the returned slot.
-  std::shared_ptr<Tensor> tap(const std::string& dotted);
 
  protected:
   // For modules with a several-argument forward: runs the forward hooks as operator() would, so
-  // profiling and taps see the call.
+  // profiling and feature capture see the call.
   void run_forward_hooks(const Tensor& in, const Tensor& out) const;
   // Marks t requires_grad and returns the handle the layer keeps.
   Tensor register_parameter(const std::string& name, Tensor t);

@@ -7,8 +7,10 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
+#include "nn/capture.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
+#include "nn/scope.h"
 
 using namespace ganlite;
 using namespace ganlite::nn;
@@ -118,18 +120,95 @@ TEST_CASE("strict loading lists missing, unexpected and mis-shaped keys together
   CHECK(values(dynamic_cast<Conv2d&>((*net)[4]).weight) == std::vector<float>(4 * 8 * 9, 0.5f));
 }
 
-TEST_CASE("taps expose an intermediate output by name", "[nn]") {
+TEST_CASE("feature capture records every call of a submodule, in order, then lets go",
+          "[nn][capture]") {
   auto net = small_convnet();
-  std::shared_ptr<Tensor> feat = net->tap("3");
-  Generator g(6);
-  Tensor x = randn({1, 3, 6, 6}, g);
   net->eval();
-  Tensor y = (*net)(x);
-  REQUIRE(feat->defined());
-  CHECK(feat->shape() == Shape{1, 8, 6, 6});
-  Tensor expect = relu((*net)[2]((*net)[1]((*net)[0](x))));
-  CHECK(values(*feat) == values(expect));
-  REQUIRE_THROWS_WITH(net->tap("9"), Contains("no submodule '9'") && Contains("has: 0, 1"));
+  Generator g(6);
+  const Tensor x1 = randn({1, 3, 6, 6}, g), x2 = randn({2, 3, 6, 6}, g);
+  auto expect = [&](const Tensor& x) { return relu((*net)[2]((*net)[1]((*net)[0](x)))); };
+  {
+    FeatureCapture cap(*net, {"3", "4"});
+    (*net)(x1);
+    (*net)(x2);
+    REQUIRE(cap.calls("3").size() == 2);
+    CHECK(cap.at("3", 0).shape() == Shape{1, 8, 6, 6});
+    CHECK(values(cap.at("3", 0)) == values(expect(x1)));
+    CHECK(values(cap.at("3", -1)) == values(expect(x2)));
+    CHECK(cap.calls("4").size() == 2);
+    CHECK_THROWS_WITH(cap.at("3", 2), Contains("call 2 of '3'") && Contains("2 call(s)"));
+    CHECK_THROWS_WITH(cap.calls("5"), Contains("'5' is not captured"));
+    cap.clear();
+    CHECK(cap.calls("3").empty());
+  }
+  // The hooks went with the capture: a new one starts empty and sees only its own calls.
+  FeatureCapture again(*net, {"3"});
+  CHECK(again.calls("3").empty());
+  (*net)(x1);
+  CHECK(again.calls("3").size() == 1);
+  CHECK_THROWS_WITH(FeatureCapture(*net, {"9"}), Contains("no submodule '9'") && Contains("has: 0, 1"));
+}
+
+TEST_CASE("a loss on a captured feature gives the gradients of the same loss written inline",
+          "[nn][capture]") {
+  auto net = small_convnet();
+  Generator g(9);
+  const Tensor x = randn({2, 3, 6, 6}, g), target = randn({2, 8, 6, 6}, g);
+  auto grads = [&] {
+    std::vector<std::vector<float>> out;
+    for (const Tensor& p : net->parameters())
+      out.push_back(p.grad().defined() ? values(p.grad()) : std::vector<float>());
+    return out;
+  };
+  // Inline: the feature computed by hand from the same layers, then the output, as in a step
+  // where the network's output and one of its features both enter the loss.
+  net->zero_grad();
+  const Tensor h = relu((*net)[2]((*net)[1]((*net)[0](x))));
+  (mean((h - target) * (h - target)) + mean((*net)[5]((*net)[4](h)))).backward();
+  const auto inline_grads = grads();
+  net->zero_grad();
+  {
+    FeatureCapture cap(*net, {"3"});
+    const Tensor y = (*net)(x);
+    const Tensor f = cap.at("3", 0);
+    (mean((f - target) * (f - target)) + mean(y)).backward();
+  }
+  const auto captured_grads = grads();
+  REQUIRE(inline_grads.size() == captured_grads.size());
+  bool nonzero = false;
+  for (size_t i = 0; i < inline_grads.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(captured_grads[i] == inline_grads[i]);
+    for (float v : inline_grads[i]) nonzero = nonzero || v != 0.0f;
+  }
+  CHECK(nonzero);
+}
+
+TEST_CASE("freeze and eval scopes put back what each parameter and module had", "[nn]") {
+  auto net = small_convnet();
+  Tensor w = (*net)[1].parameters()[0];
+  Tensor frozen = (*net)[4].parameters()[0];
+  frozen.requires_grad_(false);
+  (*net)[2].eval();  // a submodule kept in eval inside a network in training mode
+  {
+    FreezeScope f(*net);
+    EvalScope e(*net);
+    CHECK_FALSE(w.requires_grad());
+    CHECK_FALSE(net->is_training());
+    CHECK_FALSE((*net)[1].is_training());
+  }
+  CHECK(w.requires_grad());
+  CHECK_FALSE(frozen.requires_grad());
+  CHECK(net->is_training());
+  CHECK((*net)[1].is_training());
+  CHECK_FALSE((*net)[2].is_training());
+  // Also when the scope ends by an exception.
+  try {
+    FreezeScope f(*net);
+    throw Error("boom");
+  } catch (const Error&) {
+  }
+  CHECK(w.requires_grad());
 }
 
 TEST_CASE("after a G step with D frozen, D is bit-identical and G has gradients", "[nn][gan]") {

@@ -115,8 +115,8 @@ bool same_values(const Tensor& a, const Tensor& b) {
 }
 
 // A resolved slimgan spec over tiny slim nets; g_options / d_options are merged into theirs.
-json slimgan_spec(json params = json::object(), json g_options = json::object(),
-                  json d_options = json::object()) {
+json raw_slimgan_spec(json params = json::object(), json g_options = json::object(),
+                      json d_options = json::object()) {
   json g = {{"z_dim", 6}, {"ch", 8}, {"output_nc", 1}, {"num_classes", 3}};
   json d = {{"input_nc", 1}, {"ndf", 4}, {"num_classes", 3}};
   g.update(g_options);
@@ -129,7 +129,13 @@ json slimgan_spec(json params = json::object(), json g_options = json::object(),
                {"losses", {{"gan_mode", "hinge"}}},
                {"schedule", {{"steps", 10}}},
                {"technique", {{"name", "slimgan"}, {"params", params}}}};
-  return gan::resolve_spec(spec);
+  return spec;
+}
+
+json slimgan_spec(json params = json::object(), json g_options = json::object(),
+                  json d_options = json::object()) {
+  return gan::resolve_spec(raw_slimgan_spec(std::move(params), std::move(g_options),
+                                            std::move(d_options)));
 }
 
 }  // namespace
@@ -427,66 +433,68 @@ TEST_CASE("slimgan D and G steps on tiny nets: finite losses, one update each, D
 
 TEST_CASE("slimgan params: defaults from the nets, and errors naming the JSON Pointer",
           "[slimgan]") {
-  compress::SlimGanParams p = compress::parse_slimgan_params(slimgan_spec());
+  compress::SlimGanParams p = compress::slimgan_params(slimgan_spec());
   CHECK(p.widths == nn::kSlimWidths);
   CHECK(p.n_share == 2);
   CHECK(p.alpha == 10.0);
   CHECK(p.stepwise);
-  p = compress::parse_slimgan_params(slimgan_spec({{"alpha", 20}, {"stepwise", false}},
-                                                  {{"widths", "0.5,1"}},
-                                                  {{"widths", "0.5,1"}, {"n_share", -1}}));
+  // The defaults, those derived from the nets included, are in the resolved spec.
+  CHECK(slimgan_spec()["technique"]["params"] ==
+        json({{"widths", {0.25, 0.5, 0.75, 1.0}}, {"alpha", 10.0}, {"n_share", 2}, {"stepwise", true}}));
+  p = compress::slimgan_params(slimgan_spec({{"alpha", 20}, {"stepwise", false}},
+                                            {{"widths", "0.5,1"}},
+                                            {{"widths", "0.5,1"}, {"n_share", -1}}));
   CHECK(p.widths == std::vector<double>{0.5, 1.0});
   CHECK(p.alpha == 20.0);
   CHECK(p.n_share == -1);
   CHECK_FALSE(p.stepwise);
   // Given, widths and n_share must equal the nets'.
-  p = compress::parse_slimgan_params(
-      slimgan_spec({{"widths", {0.25, 0.5, 0.75, 1}}, {"n_share", 2}}));
+  p = compress::slimgan_params(slimgan_spec({{"widths", {0.25, 0.5, 0.75, 1}}, {"n_share", 2}}));
   CHECK(p.n_share == 2);
 
   auto error_of = [](const json& spec) -> std::string {
     try {
-      compress::parse_slimgan_params(spec);
+      gan::resolve_spec(spec);
     } catch (const gan::SpecError& e) {
       return e.what();
     }
     return "no error";
   };
-  CHECK_THAT(error_of(slimgan_spec({{"widths", {0.5, 0.25}}})),
+  CHECK_THAT(error_of(raw_slimgan_spec({{"widths", {0.5, 0.25}}})),
              Contains("/technique/params/widths: slimgan: widths must be strictly ascending"));
-  CHECK_THAT(error_of(slimgan_spec({{"widths", {0.5, 1.5}}})),
-             Contains("/technique/params/widths: slimgan: width 1.5 outside (0, 1]"));
-  CHECK_THAT(error_of(slimgan_spec({{"widths", "0.5,1"}})),
-             Contains("/technique/params/widths: expected a non-empty array"));
-  CHECK_THAT(error_of(slimgan_spec({{"widths", {0.5, 1}}})),
+  CHECK_THAT(error_of(raw_slimgan_spec({{"widths", {0.5, 1.5}}})),
+             Contains("/technique/params/widths/1: expected a number in (0, 1], got 1.5"));
+  CHECK_THAT(error_of(raw_slimgan_spec({{"widths", "0.5,1"}})),
+             Contains("/technique/params/widths: expected null or an array of numbers"));
+  CHECK_THAT(error_of(raw_slimgan_spec({{"widths", {0.5, 1}}})),
              Contains("/technique/params/widths: [0.5,1] differs from model.G's widths "
                       "[0.25,0.5,0.75,1]"));
-  CHECK_THAT(error_of(slimgan_spec({{"alpha", -1}})),
+  CHECK_THAT(error_of(raw_slimgan_spec({{"alpha", -1}})),
              Contains("/technique/params/alpha: expected a number >= 0, got -1"));
-  CHECK_THAT(error_of(slimgan_spec({{"n_share", 5}})),
-             Contains("/technique/params/n_share: expected an integer in [-1, 4]"));
-  CHECK_THAT(error_of(slimgan_spec({{"n_share", 3}})),
+  CHECK_THAT(error_of(raw_slimgan_spec({{"alpha", "high"}})),
+             Contains("/technique/params/alpha: expected a number >= 0, got \"high\""));
+  CHECK_THAT(error_of(raw_slimgan_spec({{"n_share", 5}})),
+             Contains("/technique/params/n_share: expected an integer in [-1, 4], got 5"));
+  CHECK_THAT(error_of(raw_slimgan_spec({{"n_share", 3}})),
              Contains("/technique/params/n_share: 3 differs from model.D's n_share 2"));
-  CHECK_THAT(error_of(slimgan_spec({{"stepwise", "yes"}})),
-             Contains("/technique/params/stepwise: expected true or false"));
-  CHECK_THAT(error_of(slimgan_spec({{"alpah", 1}})),
-             Contains("/technique/params/alpah: unknown key 'alpah'; known: widths, alpha"));
-  CHECK_THAT(error_of(slimgan_spec(json::object(), {{"widths", "0.5,1"}})),
+  CHECK_THAT(error_of(raw_slimgan_spec({{"stepwise", "yes"}})),
+             Contains("/technique/params/stepwise: expected a boolean"));
+  CHECK_THAT(error_of(raw_slimgan_spec({{"alpah", 1}})),
+             Contains("/technique/params/alpah: unknown key 'alpah'; did you mean 'alpha'?"));
+  CHECK_THAT(error_of(raw_slimgan_spec(json::object(), {{"widths", "0.5,1"}})),
              Contains("/model/D/options/widths: [0.25,0.5,0.75,1] differs from model.G's widths "
                       "[0.5,1]"));
-  CHECK_THAT(error_of(slimgan_spec(json::object(), {{"widths", "1,0.5"}})),
+  CHECK_THAT(error_of(raw_slimgan_spec(json::object(), {{"widths", "1,0.5"}})),
              Contains("/model/G/options/widths: widths must be strictly ascending"));
-  json s = slimgan_spec();
+  json s = raw_slimgan_spec();
   s["losses"]["gan_mode"] = "lsgan";
   CHECK_THAT(error_of(s), Contains("/losses/gan_mode: slimgan trains with the hinge loss"));
-  s = slimgan_spec();
+  s = raw_slimgan_spec();
   s["model"]["G"]["name"] = "sngan_generator";
   CHECK_THAT(error_of(s), Contains("/model/G/name: slimgan trains slim_sngan_generator"));
-  s = slimgan_spec();
+  s = raw_slimgan_spec();
   s["model"]["D"]["name"] = "sngan_discriminator";
   CHECK_THAT(error_of(s), Contains("/model/D/name: slimgan trains slim_sngan_discriminator"));
-  // The factory validates too.
-  CHECK_THROWS_AS(compress::make_slimgan(slimgan_spec({{"alpha", "high"}})), gan::SpecError);
 }
 
 TEST_CASE("slim SNGAN nets by registry name; registry option errors", "[slimgan]") {
@@ -579,7 +587,6 @@ TEST_CASE("slimgan through the trainer: per-width scalars, exact resume, export 
     o.quiet = true;
     o.stop_after = stop_after;
     o.resume_dir = resume;
-    o.technique = compress::make_slimgan(s);
     return gan::train(s, std::move(o));
   };
   const gan::TrainResult whole = train("whole", -1, "");

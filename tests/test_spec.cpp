@@ -175,14 +175,14 @@ TEST_CASE("spec: --set overrides by dotted path, parsed as JSON when it parses",
   for (const char* a :
        {"optim.G.lr=1e-3", "data.direction=BtoA", "model.G.options.norm=batch",
         "model.G.options.ngf=16", "model.G.options.use_bias=true", "data.classes_a=[1,2]",
-        "technique.name=prune", "technique.params.ratio=0.5", "name=run-2"})
+        "technique.name=osgan", "technique.params.clip_d=0.5", "name=run-2"})
     gan::apply_spec_override(s, a);
   const json r = gan::resolve_spec(s);
   CHECK(r["optim"]["G"]["lr"] == 1e-3);
   CHECK(r["data"]["direction"] == "BtoA");
   CHECK(r["data"]["classes_a"] == json::array({1, 2}));
-  CHECK(r["technique"]["name"] == "prune");
-  CHECK(r["technique"]["params"]["ratio"] == 0.5);
+  CHECK(r["technique"]["name"] == "osgan");
+  CHECK(r["technique"]["params"]["clip_d"] == 0.5);
   CHECK(r["name"] == "run-2");
   const gan::Options o = gan::spec_model_options(r, "G");
   CHECK(o.at("norm") == "batch");
@@ -190,6 +190,10 @@ TEST_CASE("spec: --set overrides by dotted path, parsed as JSON when it parses",
   CHECK(o.at("use_bias") == "true");
 
   gan::apply_spec_override(s, "technique.name=null");
+  CHECK_THROWS_WITH(gan::resolve_spec(s),
+                    Catch::Contains("/technique/params/clip_d: unknown key 'clip_d'; no technique "
+                                    "is named"));
+  gan::apply_spec_override(s, "technique.params={}");
   CHECK(gan::resolve_spec(s)["technique"]["name"].is_null());
 
   auto override_error = [](const std::string& a) {

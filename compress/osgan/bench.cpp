@@ -70,7 +70,7 @@ OsganBenchResult bench_osgan(const nlohmann::json& resolved_spec, const OsganBen
   spec["data"]["limit"] = limit > 0 ? std::min(limit, need) : need;
 
   gan::Run run(spec);
-  OsganTechnique tech(parse_osgan_params(spec));
+  OsganTechnique tech(osgan_params(spec));
   tech.setup(run);
   r.loss = run.mode;
   r.mode = tech.mode();

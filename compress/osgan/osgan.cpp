@@ -38,30 +38,9 @@ OsganMode resolve_osgan_mode(const std::string& mode, GanMode loss) {
   return osgan_auto_mode(loss);
 }
 
-OsganParams parse_osgan_params(const nlohmann::json& spec) {
-  const std::string at = "/technique/params";
+OsganParams osgan_params(const nlohmann::json& spec) {
   const nlohmann::json& p = spec.at("technique").at("params");
-  if (!p.is_object()) throw gan::SpecError(at + ": expected an object, got " + p.dump());
-  OsganParams out;
-  for (auto it = p.begin(); it != p.end(); ++it) {
-    const std::string& key = it.key();
-    const nlohmann::json& v = it.value();
-    if (key == "mode") {
-      if (!v.is_string() || (v != "auto" && v != "symmetric" && v != "asymmetric"))
-        throw gan::SpecError(
-            at + "/mode: expected \"auto\", \"symmetric\" or \"asymmetric\", got " + v.dump());
-      out.mode = v.get<std::string>();
-    } else if (key == "clip_d") {
-      if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
-        throw gan::SpecError(at + "/clip_d: expected a number >= 0 (0 = no clipping), got " +
-                             v.dump());
-      out.clip_d = v.get<double>();
-    } else {
-      throw gan::SpecError(at + "/" + key + ": unknown osgan parameter '" + key +
-                           "'; known: mode, clip_d");
-    }
-  }
-  return out;
+  return {p.at("mode").get<std::string>(), p.at("clip_d").get<double>()};
 }
 
 std::string find_sample_coupling(nn::Module& D) {
@@ -111,26 +90,6 @@ int64_t fill_ratio(const Tensor& num, const Tensor& den, Tensor& gamma) {
   }
   return dead;
 }
-
-// Restores requires_grad on the parameters it froze, also when the G part throws.
-class FreezeGuard {
- public:
-  explicit FreezeGuard(const std::vector<Tensor>& params) : params_(params) {
-    for (Tensor p : params_) {
-      was_.push_back(p.requires_grad());
-      p.requires_grad_(false);
-    }
-  }
-  ~FreezeGuard() {
-    for (size_t i = 0; i < params_.size(); ++i) params_[i].requires_grad_(was_[i]);
-  }
-  FreezeGuard(const FreezeGuard&) = delete;
-  FreezeGuard& operator=(const FreezeGuard&) = delete;
-
- private:
-  std::vector<Tensor> params_;
-  std::vector<bool> was_;
-};
 
 void check_batch(const GanBatch& b, const char* who) {
   GANLITE_CHECK(b.real.defined() && b.z.defined(), who, ": the batch needs real images and z");
@@ -238,19 +197,22 @@ StepStats osgan_step(const GanFns& nets, nn::Optimizer& opt_G, nn::Optimizer& op
 StepStats two_stage_backward(const GanFns& nets, GanMode mode, const GanBatch& b,
                              const std::vector<Tensor>& d_params) {
   check_batch(b, "two_stage_backward");
-  Tensor fake = nets.generate(b.z, b.labels);
-  Tensor real_logits = nets.discriminate(b.real.to(fake.dtype()), b.real_labels);
-  Tensor fake_logits = nets.discriminate(fake.detach(), b.labels);
-  Tensor loss_d = gan::d_loss(mode, real_logits, fake_logits);
-  loss_d.backward();
+  gan::GenerationStep step;
+  step.nets = nets;
+  step.d_params = d_params;
+  step.mode = mode;
+  gan::StepTensors t;
+  const gan::Scalars log = gan::generation_step(step, b, t);
+  auto value = [&](const char* k) {
+    for (const auto& [name, v] : log)
+      if (name == k) return v;
+    GANLITE_FAIL("two_stage_backward: the generation step logged no ", k);
+  };
   StepStats s;
-  s.loss_D = loss_d.item();
-  s.d_real = mean_of(real_logits);
-  s.d_fake = mean_of(fake_logits);
-  FreezeGuard frozen(d_params);
-  Tensor loss_g = gan::g_loss(mode, nets.discriminate(fake, b.labels));
-  loss_g.backward();
-  s.loss_G = loss_g.item();
+  s.loss_D = value("d_loss");
+  s.d_real = value("d_real");
+  s.d_fake = value("d_fake");
+  s.loss_G = value("g_loss");
   return s;
 }
 

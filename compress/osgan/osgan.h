@@ -28,8 +28,7 @@ const char* osgan_mode_name(OsganMode mode);
 bool gan_mode_is_symmetric(gan::GanMode mode);
 OsganMode osgan_auto_mode(gan::GanMode mode);
 
-// technique.params, validated: unknown keys and bad values are gan::SpecErrors at
-// /technique/params/<key>.
+// technique.params (declared in osgan_technique.cpp, validated by gan::resolve_spec):
 //   mode    "auto" (symmetric for wgan, asymmetric otherwise) | "symmetric" | "asymmetric"
 //   clip_d  >= 0: after each step clamp D's parameters to [-clip_d, clip_d] (the WGAN weight
 //           clipping of OSGAN's WGAN recipe; the spec refuses lambda_gp > 0); 0 = off
@@ -37,7 +36,8 @@ struct OsganParams {
   std::string mode = "auto";
   double clip_d = 0;
 };
-OsganParams parse_osgan_params(const nlohmann::json& resolved_spec);
+// The params of a resolved spec.
+OsganParams osgan_params(const nlohmann::json& resolved_spec);
 // The mode params.mode resolves to for the spec's loss.
 OsganMode resolve_osgan_mode(const std::string& mode, gan::GanMode loss);
 
@@ -49,18 +49,8 @@ std::string find_sample_coupling(nn::Module& D);
 // Throws when find_sample_coupling finds one, suggesting GroupNorm; `who` opens the message.
 void check_per_sample(nn::Module& D, const std::string& who);
 
-// G and D as the step sees them: generate(z, labels) and discriminate(x, labels), labels
-// undefined when unconditional (gan::Run::generate / discriminate, or a module's call).
-struct GanFns {
-  std::function<Tensor(const Tensor& z, const Tensor& labels)> generate;
-  std::function<Tensor(const Tensor& x, const Tensor& labels)> discriminate;
-};
-
-// One step's inputs: real images (B, C, H, W) with their labels (for a projection D; else
-// undefined), and the latent z and sampled labels the fake batch is generated from.
-struct GanBatch {
-  Tensor real, real_labels, z, labels;
-};
+using gan::GanBatch;  // one step's inputs (gan/train/steps.h)
+using gan::GanFns;    // G and D as the step calls them
 
 struct OsganOptions {
   OsganMode mode = OsganMode::asymmetric;
@@ -106,35 +96,31 @@ StepStats osgan_step(const GanFns& nets, nn::Optimizer& opt_G, nn::Optimizer& op
                      gan::GanMode mode, const OsganOptions& options, const GanBatch& batch,
                      double clip_d = 0);
 
-// The two-stage reference: the gradients gan::task_step's generation step computes when D is
-// not updated between its D step and its G step. D's parameters (d_params, frozen for the G
-// part) receive ∇L_D with the fake batch detached, G's ∇L_G.
+// The two-stage reference: gan::generation_step, the trainer's own generation step, without
+// optimizers, so D is not updated between its D part and its G part. D's parameters (d_params,
+// frozen for the G part) receive ∇L_D with the fake batch detached, G's ∇L_G.
 StepStats two_stage_backward(const GanFns& nets, gan::GanMode mode, const GanBatch& batch,
                              const std::vector<Tensor>& d_params);
 
 // Clamps every tensor to [-c, c] in place (WGAN weight clipping).
 void clip_parameters(const std::vector<Tensor>& params, double c);
 
-// The technique: technique.name "osgan". setup checks that the task is generation, that the loss
-// has no gradient penalty and (asymmetric mode) that D is per-sample; step replaces the task's
-// step with osgan_step on run.G / run.D.
+// The technique: technique.name "osgan" (registered in osgan_technique.cpp, whose check refuses
+// tasks other than generation). setup checks (asymmetric mode) that D is per-sample; step
+// replaces the task's step with osgan_step on the run's G and D.
 class OsganTechnique : public gan::Technique {
  public:
   explicit OsganTechnique(OsganParams params) : params_(std::move(params)) {}
   std::string name() const override { return "osgan"; }
   void setup(gan::Run& run) override;
   bool step(gan::Run& run, const data::Batch& batch, gan::Scalars& log) override;
-  OsganMode mode() const { return mode_; }
-  bool concat() const { return concat_; }
+  OsganMode mode() const { return options_.mode; }
+  bool concat() const { return options_.concat; }
 
  private:
   OsganParams params_;
-  OsganMode mode_ = OsganMode::asymmetric;
-  bool concat_ = true;
+  OsganOptions options_;
   bool ready_ = false;
 };
-
-// The factory compress/technique.cpp lists as {"osgan", make_osgan}.
-std::unique_ptr<gan::Technique> make_osgan(const nlohmann::json& resolved_spec);
 
 }  // namespace ganlite::compress

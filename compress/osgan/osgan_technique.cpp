@@ -1,6 +1,7 @@
-// The osgan technique: gan::Technique hooks around osgan_step (compress/osgan/osgan.cpp). It
-// replaces the task's whole generation step, drawing z and the labels from the run's generator
-// in the order the task's own step does.
+// The osgan technique: gan::Technique hooks around osgan_step (compress/osgan/osgan.cpp), and its
+// registration. It replaces the task's whole generation step, drawing z and the labels from the
+// run's generator in the order the task's own step does.
+#include <limits>
 #include <utility>
 
 #include "compress/osgan/osgan.h"
@@ -9,16 +10,12 @@
 namespace ganlite::compress {
 
 void OsganTechnique::setup(gan::Run& run) {
-  GANLITE_CHECK(run.task == gan::TaskKind::generation,
-                "osgan: one-stage training is implemented for the generation task (noise -> "
-                "image), not ",
-                gan::task_kind_name(run.task));
-  GANLITE_CHECK(run.G && run.D && run.opt_G && run.opt_D, "osgan: the run has no G/D to train");
-  mode_ = resolve_osgan_mode(params_.mode, run.mode);
   // A batch-statistics D (BatchNorm) sees real and fake in separate forwards, as in two-stage
   // training; symmetric mode is exact for it, asymmetric mode is not.
-  concat_ = find_sample_coupling(*run.D).empty();
-  if (mode_ == OsganMode::asymmetric) check_per_sample(*run.D, "osgan (asymmetric mode)");
+  options_.mode = resolve_osgan_mode(params_.mode, run.mode);
+  options_.concat = find_sample_coupling(run.module("D")).empty();
+  if (options_.mode == OsganMode::asymmetric)
+    check_per_sample(run.module("D"), "osgan (asymmetric mode)");
   ready_ = true;
 }
 
@@ -30,19 +27,37 @@ bool OsganTechnique::step(gan::Run& run, const data::Batch& batch, gan::Scalars&
   b.z = run.sample_latent(n);
   b.labels = run.sample_labels(n);
   if (b.labels.defined()) b.real_labels = batch.labels;
-  GanFns nets{[&run](const Tensor& z, const Tensor& y) { return run.generate(z, y); },
-              [&run](const Tensor& x, const Tensor& y) { return run.discriminate(x, y); }};
-  OsganOptions options;
-  options.mode = mode_;
-  options.concat = concat_;
-  const StepStats s =
-      osgan_step(nets, *run.opt_G, *run.opt_D, run.mode, options, b, params_.clip_d);
+  const StepStats s = osgan_step(gan::gan_fns(run.module("G"), run.module("D")), run.opt("G"),
+                                 run.opt("D"), run.mode, options_, b, params_.clip_d);
   for (auto& kv : s.scalars()) log.push_back(kv);
   return true;
 }
 
-std::unique_ptr<gan::Technique> make_osgan(const nlohmann::json& resolved_spec) {
-  return std::make_unique<OsganTechnique>(parse_osgan_params(resolved_spec));
+namespace {
+
+void check_osgan_spec(nlohmann::json& spec) {
+  if (gan::task_kind(spec) != gan::TaskKind::generation)
+    throw gan::SpecError("/technique/name: osgan trains the generation task (noise -> image); "
+                         "this spec's is " +
+                         std::string(gan::task_kind_name(gan::task_kind(spec))) +
+                         " (data.dataset \"" + spec["data"]["dataset"].get<std::string>() + "\")");
 }
 
+const gan::RegisterTechnique registration{{
+    "osgan",
+    "One-stage GAN training (Shen et al., CVPR 2021): one forward of G and D and one backward "
+    "give D the gradient of L_D and G that of L_G (docs/techniques/osgan.md).",
+    {gan::fields::choice("mode", {"auto", "symmetric", "asymmetric"}, "auto",
+                         "auto: symmetric for the wgan loss, asymmetric otherwise; symmetric "
+                         "negates G's gradient; asymmetric rescales it per sample"),
+     gan::fields::number("clip_d", 0.0, 0, false, std::numeric_limits<double>::infinity(), false,
+                         "after each step clamp D's parameters to [-clip_d, clip_d] (WGAN weight "
+                         "clipping); 0 = off")},
+    {},
+    check_osgan_spec,
+    [](const nlohmann::json& spec) -> std::unique_ptr<gan::Technique> {
+      return std::make_unique<OsganTechnique>(osgan_params(spec));
+    }}};
+
+}  // namespace
 }  // namespace ganlite::compress

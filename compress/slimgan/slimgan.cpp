@@ -11,6 +11,7 @@
 #include "gan/models/slim_sngan.h"
 #include "gan/train/spec.h"
 #include "nn/cond_bn.h"
+#include "nn/scope.h"
 #include "nn/slim.h"
 
 namespace ganlite::compress {
@@ -48,13 +49,6 @@ std::vector<double> option_widths(const json& options, const std::string& pointe
   }
 }
 
-// Restores D's requires_grad when the G step ends, also on an exception.
-struct FrozenGuard {
-  explicit FrozenGuard(nn::Module& m) : m(m) { m.requires_grad_(false); }
-  ~FrozenGuard() { m.requires_grad_(true); }
-  nn::Module& m;
-};
-
 Tensor discriminate(nn::Module& D, double width, const Tensor& x, const Tensor& labels) {
   nn::set_width_mult(D, width);
   if (labels.defined()) nn::set_labels(D, labels);
@@ -80,11 +74,7 @@ std::string width_label(double width) {
   return gan::widths_string({width});
 }
 
-SlimGanParams parse_slimgan_params(const json& spec) {
-  SlimGanParams p;
-  const json& params = spec.at("technique").at("params");
-  if (!params.is_object()) spec_error(kParams, "expected an object, got " + params.dump());
-  // The nets come first: the params default to their widths and n_share.
+void check_slimgan_spec(json& spec) {
   const json& g = spec.at("model").at("G");
   const std::string gname = g.at("name").get<std::string>();
   if (gname != "slim_sngan_generator")
@@ -104,61 +94,52 @@ SlimGanParams parse_slimgan_params(const json& spec) {
   if (d_widths != g_widths)
     spec_error("/model/D/options/widths",
                list_string(d_widths) + " differs from model.G's widths " + list_string(g_widths));
-  p.widths = g_widths;
-  p.n_share = gan::SlimSnganDiscriminatorOptions{}.n_share;
+  int64_t n_share = gan::SlimSnganDiscriminatorOptions{}.n_share;
   if (d.at("options").contains("n_share")) {
     const json& n = d["options"]["n_share"];
     try {
-      p.n_share = n.is_string() ? std::stoll(n.get<std::string>()) : n.get<int64_t>();
+      n_share = n.is_string() ? std::stoll(n.get<std::string>()) : n.get<int64_t>();
     } catch (const std::exception&) {
       spec_error("/model/D/options/n_share", "expected an integer, got " + n.dump());
     }
   }
-
-  for (auto it = params.begin(); it != params.end(); ++it) {
-    const std::string& key = it.key();
-    const std::string ptr = std::string(kParams) + "/" + key;
-    const json& v = *it;
-    if (key == "widths") {
-      if (!v.is_array() || v.empty())
-        spec_error(ptr, "expected a non-empty array of numbers in (0, 1], got " + v.dump());
-      std::vector<double> w;
-      for (const json& x : v) {
-        if (!x.is_number()) spec_error(ptr, "expected numbers, got " + v.dump());
-        w.push_back(x.get<double>());
-      }
-      try {
-        gan::check_widths("slimgan", w);
-      } catch (const Error& e) {
-        spec_error(ptr, bare_message(e));
-      }
-      if (w != p.widths)
-        spec_error(ptr, list_string(w) + " differs from model.G's widths " + list_string(p.widths) +
-                            " (model.G.options.widths, default 0.25,0.5,0.75,1)");
-    } else if (key == "alpha") {
-      if (!v.is_number() || !(v.get<double>() >= 0) || !std::isfinite(v.get<double>()))
-        spec_error(ptr, "expected a number >= 0, got " + v.dump());
-      p.alpha = v.get<double>();
-    } else if (key == "n_share") {
-      if (!v.is_number_integer() || v.get<int64_t>() < -1 || v.get<int64_t>() > 4)
-        spec_error(
-            ptr,
-            "expected an integer in [-1, 4] (D blocks shared; -1: the head only), got " + v.dump());
-      if (v.get<int64_t>() != p.n_share)
-        spec_error(ptr, v.dump() + " differs from model.D's n_share " + std::to_string(p.n_share) +
-                            " (model.D.options.n_share, default 2)");
-    } else if (key == "stepwise") {
-      if (!v.is_boolean()) spec_error(ptr, "expected true or false, got " + v.dump());
-      p.stepwise = v.get<bool>();
-    } else {
-      spec_error(ptr, "unknown key '" + key + "'; known: widths, alpha, n_share, stepwise");
+  json& params = spec["technique"]["params"];
+  const std::string ptr = kParams;
+  if (params["widths"].is_null()) {
+    params["widths"] = g_widths;
+  } else {
+    const std::vector<double> w = params["widths"].get<std::vector<double>>();
+    try {
+      gan::check_widths("slimgan", w);
+    } catch (const Error& e) {
+      spec_error(ptr + "/widths", bare_message(e));
     }
+    if (w != g_widths)
+      spec_error(ptr + "/widths", list_string(w) + " differs from model.G's widths " +
+                                      list_string(g_widths) +
+                                      " (model.G.options.widths, default 0.25,0.5,0.75,1)");
+  }
+  if (params["n_share"].is_null()) {
+    params["n_share"] = n_share;
+  } else if (params["n_share"].get<int64_t>() != n_share) {
+    spec_error(ptr + "/n_share", params["n_share"].dump() + " differs from model.D's n_share " +
+                                     std::to_string(n_share) +
+                                     " (model.D.options.n_share, default 2)");
   }
   const std::string mode = spec.at("losses").at("gan_mode").get<std::string>();
   if (mode != "hinge")
     spec_error("/losses/gan_mode",
                "slimgan trains with the hinge loss; set it to \"hinge\", got \"" + mode + "\"");
-  return p;
+}
+
+SlimGanParams slimgan_params(const json& spec) {
+  const json& p = spec.at("technique").at("params");
+  SlimGanParams out;
+  out.widths = p.at("widths").get<std::vector<double>>();
+  out.alpha = p.at("alpha").get<double>();
+  out.n_share = p.at("n_share").get<int64_t>();
+  out.stepwise = p.at("stepwise").get<bool>();
+  return out;
 }
 
 Tensor generate_at(nn::Module& G, double width, const Tensor& z, const Tensor& labels) {
@@ -220,7 +201,7 @@ void slimgan_d_step(SlimGanNets& nets, const SlimGanParams& p, gan::GanMode mode
 
 void slimgan_g_step(SlimGanNets& nets, const SlimGanParams& p, gan::GanMode mode, int64_t batch,
                     gan::Scalars& log) {
-  FrozenGuard frozen(nets.D);
+  nn::FreezeScope frozen(nets.D);
   nets.opt_G.zero_grad();
   double total = 0;
   gan::Scalars per;
@@ -255,7 +236,7 @@ Safetensors export_slimgan_width(const json& spec, int64_t step, const TensorMap
       spec["technique"]["name"].get<std::string>() != "slimgan")
     throw Error("export: the checkpoint's run has technique " + spec["technique"]["name"].dump() +
                 ", not slimgan");
-  const SlimGanParams p = parse_slimgan_params(spec);
+  const SlimGanParams p = slimgan_params(spec);
   gan::width_index("export", p.widths, width);  // before any loading
   const gan::RunCheckpoint ckpt{spec, step, tensors, {}};
   auto G = std::dynamic_pointer_cast<gan::SlimSnganGenerator>(gan::load_network(ckpt, "G"));

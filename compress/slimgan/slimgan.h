@@ -29,12 +29,15 @@ struct SlimGanParams {
   bool stepwise = true;  // false: every width distils from the widest instead of the next one
 };
 
-// Reads and checks technique.params of a resolved spec (unknown keys, types, ranges) and the
-// fields it relies on: model.G is slim_sngan_generator and model.D slim_sngan_discriminator with
-// the same widths (so checkpoints load by name: gan::load_network, ganlite infer --width);
-// losses.gan_mode is hinge. widths and n_share default to the nets' options; given, they must
-// equal them. Errors are gan::SpecErrors naming the JSON Pointer (/technique/params/<key>, ...).
-SlimGanParams parse_slimgan_params(const nlohmann::json& resolved_spec);
+// technique.params are declared in slimgan_technique.cpp (types and ranges checked by
+// gan::resolve_spec); check_slimgan_spec is the technique's check: model.G is
+// slim_sngan_generator and model.D slim_sngan_discriminator with the same widths (so checkpoints
+// load by name: gan::load_network, ganlite infer --width); losses.gan_mode is hinge; widths are
+// strictly ascending. widths and n_share, when null, become the nets' options; given, they must
+// equal them. Errors are gan::SpecErrors naming the JSON Pointer.
+void check_slimgan_spec(nlohmann::json& resolved_spec);
+// The params of a resolved spec.
+SlimGanParams slimgan_params(const nlohmann::json& resolved_spec);
 
 // What one SlimGAN step reads and writes. G and D switch width with nn::set_width_mult (G's
 // layers, D's branch); labels reach them through nn::set_labels.
@@ -84,8 +87,8 @@ std::string width_label(double width);
 Safetensors export_slimgan_width(const nlohmann::json& resolved_spec, int64_t step,
                                  const TensorMap& tensors, double width);
 
-// The trainer's technique (slimgan_technique.cpp): takes every step itself, and leaves G and D at
-// the widest width between steps (so samples and evaluation see the full G).
-std::unique_ptr<gan::Technique> make_slimgan(const nlohmann::json& resolved_spec);
+// The technique (slimgan_technique.cpp) takes every step itself and leaves G and D at the widest
+// width between steps (so samples and evaluation see the full G); `ganlite export --width W`
+// writes export_slimgan_width, and `ganlite report` prints one row per width.
 
 }  // namespace ganlite::compress

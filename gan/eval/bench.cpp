@@ -11,7 +11,8 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
-#include "gan/train/trainer.h"
+#include "gan/train/steps.h"
+#include "gan/train/task.h"
 #include "kernels/cpu/gemm.h"
 #include "nn/cond_bn.h"
 #include "nn/optim.h"
@@ -111,35 +112,30 @@ BenchResult bench_model(const BenchOptions& o) {
   }
   if (!d) return res;
 
-  // One training iteration: D on a real batch and a detached fake, then G against D with D's
-  // parameters frozen; LSGAN losses, Adam (2e-4, 0.5, 0.999) on both, as in the peers.
+  // One training iteration: the trainer's generation step (gan::generation_step) on this G and
+  // D: D on a real batch and the detached fake, then G against D with D's parameters frozen;
+  // LSGAN losses, Adam (2e-4, 0.5, 0.999) on both, as in the peers.
   net->train();
   d->train();
   nn::Adam opt_g(net->parameters()), opt_d(d->parameters());
   Shape in = res.input;
   in[0] = o.train_batch;
-  Tensor z = randn(in, gen, DType::f32, o.device);
+  GanBatch batch;
+  batch.z = randn(in, gen, DType::f32, o.device);
   label(*net, classes, o.train_batch, gen, o.device);
-  Tensor fake0;
   {
     NoGradGuard ng;
-    fake0 = (*net)(z);
+    batch.real = randn((*net)(batch.z).shape(), gen, DType::f32, o.device);
   }
-  Tensor real = randn(fake0.shape(), gen, DType::f32, o.device);
-  auto target = [](const Tensor& p, double v) { return full(p.shape(), v, p.dtype(), p.device()); };
+  GenerationStep gs;
+  gs.nets = gan_fns(*net, *d);
+  gs.d_params = d->parameters();
+  gs.mode = GanMode::lsgan;
+  gs.opt_D = &opt_d;
+  gs.opt_G = &opt_g;
   auto step = [&] {
-    Tensor fake = (*net)(z);
-    opt_d.zero_grad();
-    Tensor on_real = (*d)(real), on_fake = (*d)(fake.detach());
-    ((mse_loss(on_real, target(on_real, 1)) + mse_loss(on_fake, target(on_fake, 0))) * 0.5)
-        .backward();
-    opt_d.step();
-    for (Tensor p : d->parameters()) p.requires_grad_(false);
-    opt_g.zero_grad();
-    Tensor pred = (*d)(fake);
-    mse_loss(pred, target(pred, 1)).backward();
-    opt_g.step();
-    for (Tensor p : d->parameters()) p.requires_grad_(true);
+    StepTensors t;
+    generation_step(gs, batch, t);
   };
   res.train_step = time_runs(o.device, o.runs, o.warmup, step);
   res.train_step.batch = o.train_batch;

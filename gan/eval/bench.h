@@ -1,5 +1,7 @@
 // Model benchmarks for `ganlite bench model`: inference latency per batch size and one training
-// iteration (a D step and a G step, LSGAN losses, Adam), by the gan-compression protocol:
+// iteration (the trainer's generation step, gan::generation_step: a D step and a G step, LSGAN
+// losses, Adam; it reads its four logged scalars, as training does), by the gan-compression
+// protocol:
 // warm-up runs, a device synchronisation around each timed run, median and p90 of N runs. The
 // achieved rate is set against a ceiling measured in the same run (a square SGEMM through
 // matmul on the same device), not a datasheet figure.

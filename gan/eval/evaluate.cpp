@@ -8,6 +8,7 @@
 #include "gan/eval/fmnist_eval.h"
 #include "gan/eval/metrics.h"
 #include "gan/eval/swd.h"
+#include "gan/train/task.h"
 #include "nn/cond_bn.h"
 #include "nn/slim.h"
 
@@ -31,19 +32,28 @@ nn::ModulePtr network(const RunCheckpoint& c, const std::string& which, double w
   nn::ModulePtr net = load_network(c, which);
   if (width > 0) {
     if (!nn::is_slimmable(*net))
-      throw Error("width " + std::to_string(width) + " asked for, but " +
-                  c.spec["model"]["G"]["name"].get<std::string>() + " is not slimmable");
+      throw Error("width " + std::to_string(width) + " asked for, but network '" +
+                  (which.empty() ? deploy_network(c) : which) + "' (" +
+                  network_model(c, which.empty() ? deploy_network(c) : which)["name"]
+                      .get<std::string>() +
+                  ") is not slimmable");
     nn::set_width_mult(*net, width);
   }
   return net;
 }
 
+bool fashion(const nlohmann::json& spec) {
+  return spec["data"]["dataset"].get<std::string>().rfind("fashion_", 0) == 0;
+}
 bool fashion(const RunCheckpoint& c) {
-  return c.spec["data"]["dataset"].get<std::string>().rfind("fashion_", 0) == 0;
+  return fashion(c.spec);
 }
 
+int64_t image_side(const nlohmann::json& spec) {
+  return spec["data"]["image_size"];
+}
 int64_t image_side(const RunCheckpoint& c) {
-  return c.spec["data"]["image_size"];
+  return image_side(c.spec);
 }
 
 // The test images of the given classes, at most n.
@@ -60,47 +70,15 @@ double swd_1e3(const Tensor& a, const Tensor& b, Generator& gen) {
 }
 
 void eval_generation(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
-  nn::ModulePtr G = network(c, "G", o.width);
-  const int64_t classes = conditional_classes(*G);
-  Generator gen(o.seed);
-  std::vector<Tensor> fakes;
-  std::vector<int64_t> labels;
-  {
-    NoGradGuard ng;
-    for (int64_t i = 0; i < o.num; i += kBatch) {
-      const int64_t b = std::min(kBatch, o.num - i);
-      const Tensor z = randn(latent_shape(c.spec, b), gen);
-      if (classes > 0) {
-        std::vector<int64_t> y(b);
-        for (int64_t j = 0; j < b; ++j) y[j] = (i + j) % classes;
-        labels.insert(labels.end(), y.begin(), y.end());
-        nn::set_labels(*G, from_vector(y, {b}));
-      }
-      fakes.push_back((*G)(z));
-    }
-  }
-  const Tensor fake = concat(fakes, 0);
-  if (!fashion(c)) {
-    out["note"] = "FD-FMNIST needs a Fashion-MNIST run; none computed";
-    return;
-  }
-  FmnistEvaluator ev(o.weights);
-  const Tensor real = FmnistEvaluator::load_real(o.num, false, image_side(c)).images;
-  out["fd_fmnist"] = ev.fd(fake, real);
-  Generator kid_gen(o.seed + 1);
-  const KidResult kid = ev.kid(fake, real, kid_gen, {std::min<int64_t>(1000, o.num), 50});
-  out["kid_fmnist"] = kid.mean;
-  out["kid_fmnist_std"] = kid.std;
-  if (classes > 0) out["class_accuracy"] = ev.class_accuracy(fake, from_vector(labels, {o.num}));
-  Generator swd_gen(o.seed + 2);
-  out["swd"] = swd_1e3(fake, real, swd_gen);
-  if (o.floor)
-    out["fd_fmnist_floor"] =
-        ev.fd(FmnistEvaluator::load_real(o.num, true, image_side(c)).images, real);
+  nn::ModulePtr G = network(c, o.net, o.width);
+  evaluate_generator(c.spec, *G, o, out);
 }
 
 void eval_unpaired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
-  nn::ModulePtr G = network(c, "G", o.width), G2 = network(c, "G2", o.width);
+  const std::string a_to_b = o.net.empty() ? deploy_network(c) : o.net;
+  nn::ModulePtr G = network(c, a_to_b, o.width);
+  // G_B -> A is the run's G2 beside its own G; another network translates one way only.
+  nn::ModulePtr G2 = a_to_b == "G" ? network(c, "G2", o.width) : nullptr;
   Tensor A, B;
   if (fashion(c)) {
     const FmnistImages all = FmnistEvaluator::load_real(0, false, image_side(c));
@@ -117,21 +95,22 @@ void eval_unpaired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& o
     A = stack(a, 0);
     B = stack(b, 0);
   }
-  const Tensor fake_B = forward_batches(*G, A), fake_A = forward_batches(*G2, B);
+  const Tensor fake_B = forward_batches(*G, A);
+  const Tensor fake_A = G2 ? forward_batches(*G2, B) : Tensor();
   out["num_A"] = A.size(0);
   out["num_B"] = B.size(0);
   if (fashion(c)) {
     FmnistEvaluator ev(o.weights);
     out["fd_fmnist_AtoB"] = ev.fd(fake_B, B);
-    out["fd_fmnist_BtoA"] = ev.fd(fake_A, A);
+    if (G2) out["fd_fmnist_BtoA"] = ev.fd(fake_A, A);
   }
   Generator swd_gen(o.seed + 2);
   out["swd_AtoB"] = swd_1e3(fake_B, B, swd_gen);
-  out["swd_BtoA"] = swd_1e3(fake_A, A, swd_gen);
+  if (G2) out["swd_BtoA"] = swd_1e3(fake_A, A, swd_gen);
 }
 
 void eval_paired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
-  nn::ModulePtr G = network(c, "G", o.width);
+  nn::ModulePtr G = network(c, o.net, o.width);
   auto ds = make_dataset(c.spec, true);
   std::vector<Tensor> a, b;
   for (int64_t i = 0; i < std::min(o.num, ds->size()); ++i) {
@@ -149,7 +128,7 @@ void eval_paired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out
 }
 
 void eval_classifier(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
-  nn::ModulePtr net = network(c, "G", 0);
+  nn::ModulePtr net = network(c, o.net, 0);
   const FmnistImages test = FmnistEvaluator::load_real(0, false, image_side(c));
   const Tensor logits = forward_batches(*net, test.images);
   const std::vector<float> l = logits.contiguous().to_vector<float>();
@@ -165,12 +144,53 @@ void eval_classifier(const RunCheckpoint& c, const EvalOptions& o, ordered_json&
 
 }  // namespace
 
+void evaluate_generator(const nlohmann::json& spec, nn::Module& G, const EvalOptions& o,
+                        ordered_json& out) {
+  const int64_t classes = conditional_classes(G);
+  Generator gen(o.seed);
+  std::vector<Tensor> fakes;
+  std::vector<int64_t> labels;
+  {
+    NoGradGuard ng;
+    for (int64_t i = 0; i < o.num; i += kBatch) {
+      const int64_t b = std::min(kBatch, o.num - i);
+      const Tensor z = randn(latent_shape(spec, b), gen);
+      if (classes > 0) {
+        std::vector<int64_t> y(b);
+        for (int64_t j = 0; j < b; ++j) y[j] = (i + j) % classes;
+        labels.insert(labels.end(), y.begin(), y.end());
+        nn::set_labels(G, from_vector(y, {b}));
+      }
+      fakes.push_back(G(z));
+    }
+  }
+  const Tensor fake = concat(fakes, 0);
+  if (!fashion(spec)) {
+    out["note"] = "FD-FMNIST needs a Fashion-MNIST run; none computed";
+    return;
+  }
+  FmnistEvaluator ev(o.weights);
+  const Tensor real = FmnistEvaluator::load_real(o.num, false, image_side(spec)).images;
+  out["fd_fmnist"] = ev.fd(fake, real);
+  Generator kid_gen(o.seed + 1);
+  const KidResult kid = ev.kid(fake, real, kid_gen, {std::min<int64_t>(1000, o.num), 50});
+  out["kid_fmnist"] = kid.mean;
+  out["kid_fmnist_std"] = kid.std;
+  if (classes > 0) out["class_accuracy"] = ev.class_accuracy(fake, from_vector(labels, {o.num}));
+  Generator swd_gen(o.seed + 2);
+  out["swd"] = swd_1e3(fake, real, swd_gen);
+  if (o.floor)
+    out["fd_fmnist_floor"] =
+        ev.fd(FmnistEvaluator::load_real(o.num, true, image_side(spec)).images, real);
+}
+
 ordered_json evaluate(const RunCheckpoint& c, const EvalOptions& o) {
   GANLITE_CHECK(o.num >= 2, "evaluate: num must be >= 2, got ", o.num);
   ordered_json out;
   const TaskKind task = task_kind(c.spec);
   out["task"] = task_kind_name(task);
   out["step"] = c.step;
+  out["network"] = o.net.empty() ? deploy_network(c) : o.net;
   if (o.width > 0) out["width"] = o.width;
   switch (task) {
     case TaskKind::generation:

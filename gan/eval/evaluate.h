@@ -4,14 +4,16 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "gan/train/trainer.h"
+#include "gan/train/checkpoint.h"
+#include "nn/module.h"
 
 namespace ganlite::gan {
 
 struct EvalOptions {
   int64_t num = 5000;   // generated samples / test images per metric (at most the test split)
   uint64_t seed = 0;    // latents, sampled classes, KID subsets, SWD patches
-  double width = 0;     // > 0: evaluate a slimmable G at this width multiplier
+  std::string net;      // the network evaluated; "" = the deploy network (unpaired: with G2)
+  double width = 0;     // > 0: evaluate a slimmable network at this width multiplier
   std::string weights;  // FD-FMNIST classifier weights; "" = FmnistEvaluator's default
   bool floor = true;    // generation: also FD-FMNIST of real test vs real train images
 };
@@ -26,8 +28,14 @@ struct EvalOptions {
 //   paired      l1, psnr, ssim (G(A) vs B on the test split) and fd_fmnist
 //   classifier  accuracy on the test split
 // FD-FMNIST needs a Fashion-MNIST run; folder runs get the metrics that need no classifier.
-// Keys are written in this order, with "task", "step" and "num" first.
+// Keys are written in this order, with "task", "step", "network" (the one evaluated) and "num"
+// first.
 nlohmann::ordered_json evaluate(const RunCheckpoint& checkpoint, const EvalOptions& options = {});
+// The generation metrics of one generator of a generation spec (a run's network, or a variant of
+// it), as evaluate() writes them: fd_fmnist, kid_fmnist (+ _std), class_accuracy, swd,
+// fd_fmnist_floor.
+void evaluate_generator(const nlohmann::json& resolved_spec, nn::Module& G, const EvalOptions& o,
+                        nlohmann::ordered_json& out);
 
 // Median wall time in ms of `reps` forward passes of net on `input` (after `warmup` passes),
 // without gradients.

@@ -1,15 +1,20 @@
 // A run's state as named tensors (one safetensors file per checkpoint) and back.
-#include <algorithm>
-#include <filesystem>
+#include "gan/train/checkpoint.h"
 
-#include "engine/autograd.h"
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "gan/train/run.h"
 #include "gan/train/spec.h"
-#include "gan/train/trainer.h"
+#include "gan/train/technique.h"
 
 namespace ganlite::gan {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 void put(TensorMap& out, const std::string& prefix, const TensorMap& part) {
   for (const auto& [k, t] : part) out[prefix + k] = t;
@@ -23,14 +28,17 @@ TensorMap take(const TensorMap& all, const std::string& prefix) {
   return out;
 }
 
-void put_pool(TensorMap& out, const std::string& prefix, const ImagePool* pool) {
-  if (!pool) return;
-  for (size_t i = 0; i < pool->images().size(); ++i)
-    out[prefix + std::to_string(i)] = pool->images()[i];
+bool holds(const TensorMap& all, const std::string& prefix) {
+  auto it = all.lower_bound(prefix);
+  return it != all.end() && it->first.rfind(prefix, 0) == 0;
 }
 
-void load_pool(const TensorMap& all, const std::string& prefix, ImagePool* pool, Device device) {
-  if (!pool) return;
+void put_pool(TensorMap& out, const std::string& prefix, const ImagePool& pool) {
+  for (size_t i = 0; i < pool.images().size(); ++i)
+    out[prefix + std::to_string(i)] = pool.images()[i];
+}
+
+void load_pool(const TensorMap& all, const std::string& prefix, ImagePool& pool, Device device) {
   TensorMap part = take(all, prefix);
   std::vector<Tensor> images(part.size());
   for (auto& [k, t] : part) {
@@ -45,47 +53,93 @@ void load_pool(const TensorMap& all, const std::string& prefix, ImagePool* pool,
                   "'");
     images[i] = t.to(device);
   }
-  GANLITE_CHECK(static_cast<int64_t>(images.size()) <= pool->capacity(),
+  GANLITE_CHECK(static_cast<int64_t>(images.size()) <= pool.capacity(),
                 "checkpoint: ", images.size(), " pooled images under '", prefix,
-                "' exceed the pool size ", pool->capacity());
-  pool->restore(std::move(images));
+                "' exceed the pool size ", pool.capacity());
+  pool.restore(std::move(images));
 }
 
-void load_net(const TensorMap& all, const std::string& prefix, nn::Module* net) {
-  if (!net) return;
+void load_net(const TensorMap& all, const std::string& name, nn::Module& net) {
   try {
-    net->load_state_dict(take(all, prefix));
+    net.load_state_dict(take(all, name + "."));
   } catch (const Error& e) {
-    throw Error("checkpoint: network '" + prefix.substr(0, prefix.size() - 1) + "': " + e.what());
+    throw Error("checkpoint: network '" + name + "': " + e.what());
   }
+}
+
+std::string generator_text(const Generator& g) {
+  return std::to_string(g.seed) + " " + std::to_string(g.offset);
+}
+
+Generator generator_from(const Metadata& md, const std::string& key, const std::string& file) {
+  auto it = md.find(key);
+  Generator g;
+  std::istringstream in(it == md.end() ? "" : it->second);
+  if (!(in >> g.seed >> g.offset))
+    throw Error(file + ": checkpoint metadata \"" + key + "\" missing");
+  return g;
+}
+
+// The metadata "networks" entries ({"name", "model", "optim", "source"}), or [] before format 2.
+json networks_of(const RunCheckpoint& c) {
+  auto it = c.metadata.find("networks");
+  if (it == c.metadata.end()) return json::array();
+  json j = json::parse(it->second, nullptr, false);
+  if (!j.is_array()) throw Error(c.path + ": checkpoint metadata \"networks\" is not a JSON array");
+  return j;
 }
 
 }  // namespace
 
 TensorMap Run::state_tensors(const Technique* technique) const {
   TensorMap out;
-  put(out, "G.", G->state_dict());
-  if (G2) put(out, "G2.", G2->state_dict());
-  if (D) put(out, "D.", D->state_dict());
-  if (D2) put(out, "D2.", D2->state_dict());
-  put(out, "opt_G.", opt_G->state_dict());
-  if (opt_D) put(out, "opt_D.", opt_D->state_dict());
-  put_pool(out, "pool_A.", pool_A.get());
-  put_pool(out, "pool_B.", pool_B.get());
+  for (const auto& n : networks_)
+    if (n->trainable()) put(out, n->name + ".", n->module->state_dict());
+  for (const auto& n : networks_)
+    if (n->trainable()) put(out, "opt_" + n->name + ".", n->opt->state_dict());
+  for (const auto& [d, pool] : pools_) put_pool(out, "pool_" + d + ".", *pool);
   if (technique) put(out, "technique.", technique->state());
   return out;
 }
 
-void Run::load_state_tensors(const TensorMap& all, Technique* technique) {
-  load_net(all, "G.", G.get());
-  load_net(all, "G2.", G2.get());
-  load_net(all, "D.", D.get());
-  load_net(all, "D2.", D2.get());
-  opt_G->load_state_dict(take(all, "opt_G."));
-  if (opt_D) opt_D->load_state_dict(take(all, "opt_D."));
-  load_pool(all, "pool_A.", pool_A.get(), device);
-  load_pool(all, "pool_B.", pool_B.get(), device);
+void Run::load_state_tensors(const TensorMap& all, Technique* technique, int format) {
+  if (format < 2 && task == TaskKind::unpaired)
+    throw Error(
+        "checkpoint: written in format 1 by an older ganlite, with one optimizer over G and G2; "
+        "its networks load (infer, eval, export, init_from) but the run cannot resume: start a "
+        "new run with model.G.init_from / model.D.init_from {\"run\": ...}");
+  for (const auto& n : networks_)
+    if (n->trainable()) {
+      load_net(all, n->name, *n->module);
+      n->opt->load_state_dict(take(all, "opt_" + n->name + "."));
+    }
+  for (const auto& [d, pool] : pools_) load_pool(all, "pool_" + d + ".", *pool, device);
   if (technique) technique->load_state(take(all, "technique."));
+}
+
+void save_run_checkpoint(const Run& run, const Technique* technique, const std::string& dir) {
+  Metadata md{{"format", "ganlite-run"},
+              {"format_version", std::to_string(kCheckpointFormat)},
+              {"spec", run.spec.dump()},
+              {"step", std::to_string(run.step)},
+              {"task", task_kind_name(run.task)},
+              {"gen", generator_text(run.gen)},
+              {"default_gen", generator_text(default_generator())},
+              {"deploy", run.deploy},
+              {"networks", run.networks_json().dump()}};
+  if (technique) md["technique"] = technique->name();
+  const TensorMap t = run.state_tensors(technique);
+  char name[64];
+  std::snprintf(name, sizeof name, "step_%06lld.safetensors", (long long)run.step);
+  save_safetensors((fs::path(dir) / name).string(), t, md);
+  save_safetensors((fs::path(dir) / "latest.safetensors").string(), t, md);
+}
+
+void restore_run(Run& run, Technique* technique, const RunCheckpoint& c) {
+  run.load_state_tensors(c.tensors, technique, checkpoint_format(c));
+  run.step = c.step;
+  run.gen = generator_from(c.metadata, "gen", c.path);
+  default_generator() = generator_from(c.metadata, "default_gen", c.path);
 }
 
 std::string resolve_checkpoint_path(const std::string& p) {
@@ -104,13 +158,14 @@ RunCheckpoint load_run_checkpoint(const std::string& path) {
   const std::string file = resolve_checkpoint_path(path);
   Safetensors st = load_safetensors(file);
   RunCheckpoint c;
+  c.path = file;
   auto spec = st.metadata.find("spec");
   auto step = st.metadata.find("step");
   if (spec == st.metadata.end() || step == st.metadata.end())
     throw Error(file +
                 ": not a ganlite run checkpoint (its metadata has no \"spec\" and \"step\")");
   try {
-    c.spec = resolve_spec(nlohmann::json::parse(spec->second));
+    c.spec = resolve_spec(json::parse(spec->second));
     c.step = std::stoll(step->second);
   } catch (const std::exception& e) {
     throw Error(file + ": the checkpoint's spec or step is invalid: " + e.what());
@@ -120,19 +175,90 @@ RunCheckpoint load_run_checkpoint(const std::string& path) {
   return c;
 }
 
+int checkpoint_format(const RunCheckpoint& c) {
+  auto it = c.metadata.find("format_version");
+  if (it == c.metadata.end()) return 1;
+  try {
+    return std::stoi(it->second);
+  } catch (const std::exception&) {
+    throw Error(c.path + ": checkpoint metadata \"format_version\" is not a number: " +
+                it->second);
+  }
+}
+
+std::string deploy_network(const RunCheckpoint& c) {
+  auto it = c.metadata.find("deploy");
+  return it == c.metadata.end() ? "G" : it->second;
+}
+
+std::vector<std::string> stored_networks(const RunCheckpoint& c) {
+  std::vector<std::string> out;
+  const json nets = networks_of(c);
+  if (nets.empty()) {
+    for (const char* n : {"G", "G2", "D", "D2"})
+      if (holds(c.tensors, std::string(n) + ".")) out.push_back(n);
+    return out;
+  }
+  for (const json& n : nets)
+    if (holds(c.tensors, n.at("name").get<std::string>() + ".")) out.push_back(n["name"]);
+  return out;
+}
+
+json network_model(const RunCheckpoint& c, const std::string& name) {
+  for (const json& n : networks_of(c))
+    if (n.value("name", "") == name && n.contains("model") && !n["model"].is_null())
+      return n["model"];
+  if (name == "G" || name == "G2" || name == "D" || name == "D2") {
+    const json& m = c.spec["model"][name.substr(0, 1)];
+    if (!m["name"].is_null()) return {{"name", m["name"]}, {"options", m["options"]}};
+  }
+  throw Error(c.path + ": network '" + name +
+              "' has no model description (it is training state of the run's technique)");
+}
+
 nn::ModulePtr load_network(const RunCheckpoint& c, const std::string& which) {
-  const std::string role = which.substr(0, 1);  // G2 is built like G, D2 like D
-  const nlohmann::json& name = c.spec["model"][role]["name"];
-  const std::string prefix = which + ".";
-  const bool present = std::any_of(c.tensors.begin(), c.tensors.end(),
-                                   [&](const auto& kv) { return kv.first.rfind(prefix, 0) == 0; });
-  if (name.is_null() || !present)
-    throw Error("the checkpoint has no network '" + which + "' (its task is " +
-                task_kind_name(task_kind(c.spec)) + ")");
-  nn::ModulePtr net = make_model(name.get<std::string>(), spec_model_options(c.spec, role));
-  load_net(c.tensors, prefix, net.get());
+  const std::string name = which.empty() ? deploy_network(c) : which;
+  const std::vector<std::string> stored = stored_networks(c);
+  if (std::find(stored.begin(), stored.end(), name) == stored.end()) {
+    for (const json& n : networks_of(c))
+      if (n.value("name", "") == name && n.contains("source") && !n["source"].is_null() &&
+          n["optim"].is_null())
+        throw Error(c.path + ": network '" + name +
+                    "' is a frozen teacher of this run, not stored in its checkpoints; it came "
+                    "from " +
+                    n["source"].value("file", std::string("?")));
+    std::string list;
+    for (const auto& n : stored) list += (list.empty() ? "" : ", ") + n;
+    throw Error(c.path + ": the checkpoint has no network '" + name + "' (its task is " +
+                task_kind_name(task_kind(c.spec)) + "; it holds: " + list + ")");
+  }
+  nn::ModulePtr net = make_described_model(network_model(c, name));
+  load_net(c.tensors, name, *net);
   net->eval();
   return net;
+}
+
+Safetensors export_networks(const RunCheckpoint& c, const std::vector<std::string>& nets) {
+  Safetensors out;
+  json described = json::array();
+  const json all = networks_of(c);
+  for (const std::string& name : nets) {
+    load_network(c, name);  // refuses a checkpoint that does not fit its description
+    for (auto& [k, t] : take(c.tensors, name + ".")) out.tensors[name + "." + k] = t;
+    json entry = {{"name", name}, {"model", network_model(c, name)}, {"optim", nullptr},
+                  {"source", nullptr}};
+    for (const json& n : all)
+      if (n.value("name", "") == name) entry["source"] = n.value("source", json());
+    described.push_back(entry);
+  }
+  for (const char* k : {"format", "spec", "step", "task", "technique"})
+    if (c.metadata.count(k)) out.metadata[k] = c.metadata.at(k);
+  out.metadata["format_version"] = std::to_string(kCheckpointFormat);
+  out.metadata["networks"] = described.dump();
+  const std::string deploy = deploy_network(c);
+  out.metadata["deploy"] =
+      std::find(nets.begin(), nets.end(), deploy) != nets.end() ? deploy : nets.front();
+  return out;
 }
 
 }  // namespace ganlite::gan

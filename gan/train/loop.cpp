@@ -15,6 +15,7 @@
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
 #include "nn/cond_bn.h"
+#include "nn/scope.h"
 
 namespace ganlite::gan {
 namespace {
@@ -86,19 +87,6 @@ std::string hms(double seconds) {
   return buf;
 }
 
-std::string generator_text(const Generator& g) {
-  return std::to_string(g.seed) + " " + std::to_string(g.offset);
-}
-
-Generator generator_from(const Metadata& md, const std::string& key, const std::string& file) {
-  auto it = md.find(key);
-  Generator g;
-  std::istringstream in(it == md.end() ? "" : it->second);
-  if (!(in >> g.seed >> g.offset))
-    throw Error(file + ": checkpoint metadata \"" + key + "\" missing");
-  return g;
-}
-
 // The spec fields a resumed run may change: its length, its logging and its device (a CPU run
 // may continue on a GPU; bit-identical continuation holds on one device).
 json comparable(json s) {
@@ -159,45 +147,34 @@ SampleInputs make_sample_inputs(Run& run, const data::Dataset& train_set) {
   return s;
 }
 
-// The grid: generation one row per class (or 8 rows); unpaired rows real A, G_A(A), G_B(G_A(A)),
-// real B, G_B(B), G_A(G_B(B)); paired rows A, G(A), B. Channels differing between rows (gray
-// edges beside RGB photos) are broadcast to RGB.
+// The grid, from the deploy network: generation one row per class (or 8 rows); unpaired rows
+// real A, G_A(A), G_B(G_A(A)), real B, G_B(B), G_A(G_B(B)) (with another deploy network: real A,
+// its output, real B); paired rows A, G(A), B. Channels differing between rows (gray edges beside
+// RGB photos) are broadcast to RGB.
 void write_samples(Run& run, const SampleInputs& in, const fs::path& path) {
   if (run.task == TaskKind::classifier) return;
   NoGradGuard ng;
-  run.G->eval();
-  if (run.G2) run.G2->eval();
+  nn::Module& G = run.module(run.deploy);
+  Network* g2 = run.deploy == "G" ? run.find("G2") : nullptr;
+  nn::EvalScope eval_g(G);
+  std::optional<nn::EvalScope> eval_g2;
+  if (g2) eval_g2.emplace(*g2->module);
   auto dev = [&](const Tensor& t) { return t.defined() ? t.to(run.device) : t; };
   std::vector<Tensor> rows;
   if (run.task == TaskKind::generation) {
-    rows.push_back(run.generate(dev(in.z), dev(in.labels)));
-  } else if (run.task == TaskKind::unpaired) {
-    const Tensor fb = (*run.G)(dev(in.a)), fa = (*run.G2)(dev(in.b));
-    rows = {in.a, fb, (*run.G2)(fb), in.b, fa, (*run.G)(fa)};
+    rows.push_back(forward_with_labels(G, dev(in.z), dev(in.labels)));
+  } else if (run.task == TaskKind::unpaired && g2) {
+    const Tensor fb = G(dev(in.a)), fa = (*g2->module)(dev(in.b));
+    rows = {in.a, fb, (*g2->module)(fb), in.b, fa, G(fa)};
   } else {
-    rows = {in.a, (*run.G)(dev(in.a)), in.b};
+    rows = {in.a, G(dev(in.a)), in.b};
   }
   for (auto& r : rows) r = r.cpu();
-  run.G->train();
-  if (run.G2) run.G2->train();
   int64_t channels = 1;
   for (const auto& r : rows) channels = std::max(channels, r.size(1));
   for (auto& r : rows)
     if (r.size(1) != channels) r = concat(std::vector<Tensor>(channels, r), 1);
   save_png(path.string(), concat(rows, 0), in.columns);
-}
-
-void save_checkpoint(const Run& run, const Technique* tech, const fs::path& dir) {
-  Metadata md{
-      {"format", "ganlite-run"},          {"spec", run.spec.dump()},
-      {"step", std::to_string(run.step)}, {"task", task_kind_name(run.task)},
-      {"gen", generator_text(run.gen)},   {"default_gen", generator_text(default_generator())}};
-  if (tech) md["technique"] = tech->name();
-  const TensorMap t = run.state_tensors(tech);
-  char name[64];
-  std::snprintf(name, sizeof name, "step_%06lld.safetensors", (long long)run.step);
-  save_safetensors((dir / name).string(), t, md);
-  save_safetensors((dir / "latest.safetensors").string(), t, md);
 }
 
 // Keeps the metrics lines up to `step` (a run that crashed after its last checkpoint logged
@@ -250,8 +227,20 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
                 dir.string() + " to continue it, or choose another name or --out");
   }
 
-  Run run(spec);
-  Technique* tech = opt.technique.get();
+  std::shared_ptr<Technique> owned = opt.technique;
+  if (!owned) owned = make_technique(spec);
+  Technique* tech = owned.get();
+  const nlohmann::json& named = spec["technique"]["name"];
+  if (tech && named.is_string() && tech->name() != named.get<std::string>())
+    throw Error("train: the technique given (" + tech->name() + ") is not the one the spec names (" +
+                named.get<std::string>() + ")");
+  Run::Options ro;
+  if (ckpt) {
+    ro.resuming = true;
+    auto nets = ckpt->metadata.find("networks");
+    if (nets != ckpt->metadata.end()) ro.pinned = json::parse(nets->second);
+  }
+  Run run(spec, ro);
   if (tech) tech->setup(run);
   auto dataset = make_dataset(spec);
   if (dataset->size() < run.batch_size)
@@ -262,12 +251,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
   const int64_t epochs = spec["schedule"]["epochs"];
   run.total_steps =
       epochs > 0 ? epochs * run.steps_per_epoch : spec["schedule"]["steps"].get<int64_t>();
-  if (ckpt) {
-    run.load_state_tensors(ckpt->tensors, tech);
-    run.step = ckpt->step;
-    run.gen = generator_from(ckpt->metadata, "gen", latest.string());
-    default_generator() = generator_from(ckpt->metadata, "default_gen", latest.string());
-  }
+  if (ckpt) restore_run(run, tech, *ckpt);
 
   fs::create_directories(ckpt_dir);
   fs::create_directories(dir / "samples");
@@ -342,8 +326,9 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
       nlohmann::ordered_json line;
       line["step"] = run.step;
       line["epoch"] = (run.step - 1) / run.steps_per_epoch;  // the epoch of the step logged
-      line["lr_G"] = run.opt_G->lr();
-      if (run.opt_D) line["lr_D"] = run.opt_D->lr();
+      // One lr per optimizer section (G and G2 share /optim/G): lr_G, lr_D, lr_<network>.
+      for (const auto& n : run.networks())
+        if (n->trainable() && !line.contains("lr_" + n->optim)) line["lr_" + n->optim] = n->opt->lr();
       const Scalars m = means.take();
       for (const auto& [k, v] : m) line[k] = v;
       line["it_per_s"] = since_log / std::max(interval, 1e-9);
@@ -364,7 +349,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
       last_sampled = run.step;
     }
     if (ckpt_every > 0 && run.step % ckpt_every == 0) {
-      save_checkpoint(run, tech, ckpt_dir);
+      save_run_checkpoint(run, tech, ckpt_dir.string());
       last_saved = run.step;
     }
   }
@@ -374,7 +359,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
     std::snprintf(name, sizeof name, "step_%06lld.png", (long long)run.step);
     write_samples(run, samples, dir / "samples" / name);
   }
-  if (last_saved != run.step) save_checkpoint(run, tech, ckpt_dir);
+  if (last_saved != run.step) save_run_checkpoint(run, tech, ckpt_dir.string());
   res.steps_done = run.step;
   res.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   if (!opt.quiet) {

@@ -10,15 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "gan/train/technique.h"
+
 namespace ganlite::gan {
 
 using nlohmann::json;
 
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kMaxInt = 9007199254740992.0;  // 2^53: integers JSON readers keep exactly
-
 SpecField field(std::string pointer, FieldKind kind, json def, std::string description) {
   SpecField f;
   f.pointer = std::move(pointer);
@@ -27,6 +25,10 @@ SpecField field(std::string pointer, FieldKind kind, json def, std::string descr
   f.description = std::move(description);
   return f;
 }
+}  // namespace
+
+namespace fields {
+
 SpecField section(std::string p, std::string d) {
   return field(std::move(p), FieldKind::object, json::object(), std::move(d));
 }
@@ -39,15 +41,15 @@ SpecField choice(std::string p, std::vector<std::string> choices, json def, std:
 SpecField text(std::string p, json def, std::string d) {
   return field(std::move(p), FieldKind::string, std::move(def), std::move(d));
 }
-SpecField integer(std::string p, int64_t def, double lo, double hi, std::string d) {
-  SpecField f = field(std::move(p), FieldKind::integer, def, std::move(d));
+SpecField integer(std::string p, json def, double lo, double hi, std::string d) {
+  SpecField f = field(std::move(p), FieldKind::integer, std::move(def), std::move(d));
   f.lo = lo;
   f.hi = hi;
   return f;
 }
-SpecField number(std::string p, double def, double lo, bool lo_open, double hi, bool hi_open,
+SpecField number(std::string p, json def, double lo, bool lo_open, double hi, bool hi_open,
                  std::string d) {
-  SpecField f = field(std::move(p), FieldKind::number, def, std::move(d));
+  SpecField f = field(std::move(p), FieldKind::number, std::move(def), std::move(d));
   f.lo = lo;
   f.lo_open = lo_open;
   f.hi = hi;
@@ -62,6 +64,43 @@ SpecField int_list(std::string p, std::vector<int64_t> def, double lo, double hi
   f.lo = lo;
   f.hi = hi;
   return f;
+}
+SpecField number_list(std::string p, json def, double lo, bool lo_open, double hi, bool hi_open,
+                      std::string d) {
+  SpecField f = number(std::move(p), std::move(def), lo, lo_open, hi, hi_open, std::move(d));
+  f.kind = FieldKind::number_list;
+  return f;
+}
+SpecField net_ref(std::string p, std::string teacher, std::string d) {
+  SpecField f = field(std::move(p), FieldKind::net_ref, nullptr, std::move(d));
+  f.teacher = std::move(teacher);
+  f.required = !f.teacher.empty();
+  return f;
+}
+SpecField nullable(SpecField f) {
+  f.nullable = true;
+  f.required = false;
+  return f;
+}
+
+}  // namespace fields
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kMaxInt = 9007199254740992.0;  // 2^53: integers JSON readers keep exactly
+
+using namespace fields;
+
+// One optimizer section: /optim/<name> (G, D and each network a technique trains).
+void optim_fields(std::vector<SpecField>& t, const std::string& name, const std::string& what) {
+  const std::string p = "/optim/" + name;
+  t.push_back(section(p, "the optimizer of " + what));
+  t.push_back(choice(p + "/type", {"adam", "sgd"}, "adam", "nn/optim.h"));
+  t.push_back(number(p + "/lr", 2e-4, 0, true, 10, false, "learning rate"));
+  t.push_back(number(p + "/beta1", 0.5, 0, false, 1, true, "adam: first-moment decay"));
+  t.push_back(number(p + "/beta2", 0.999, 0, false, 1, true, "adam: second-moment decay"));
+  t.push_back(number(p + "/momentum", 0, 0, false, 1, true, "sgd: momentum"));
 }
 
 std::vector<SpecField> build_fields() {
@@ -89,6 +128,11 @@ std::vector<SpecField> build_fields() {
     t.push_back(field(p + "/options", FieldKind::options, json::object(),
                       "registry options; values are passed to make_model as strings and "
                       "checked there"));
+    t.push_back(nullable(net_ref(p + "/init_from", "",
+                                 std::string("start ") + m +
+                                     " from a trained network instead of its initialisation "
+                                     "(docs/training.md: network references); CycleGAN's " +
+                                     m + "2 takes the same source's " + m + "2")));
   }
   t.push_back(section("/data", "dataset, preprocessing and batching"));
   t.push_back(choice("/data/dataset",
@@ -129,16 +173,11 @@ std::vector<SpecField> build_fields() {
                      "engine does not have yet, so only 0 is accepted for now"));
   t.push_back(integer("/losses/pool_size", 50, 0, kMaxInt,
                       "unpaired: image pool of past fakes for D (CycleGAN: 50; 0 = none)"));
-  t.push_back(section("/optim", "one optimizer for G, one for D"));
-  for (const char* m : {"G", "D"}) {
-    const std::string p = std::string("/optim/") + m;
-    t.push_back(section(p, std::string("the optimizer of ") + m));
-    t.push_back(choice(p + "/type", {"adam", "sgd"}, "adam", "nn/optim.h"));
-    t.push_back(number(p + "/lr", 2e-4, 0, true, 10, false, "learning rate"));
-    t.push_back(number(p + "/beta1", 0.5, 0, false, 1, true, "adam: first-moment decay"));
-    t.push_back(number(p + "/beta2", 0.999, 0, false, 1, true, "adam: second-moment decay"));
-    t.push_back(number(p + "/momentum", 0, 0, false, 1, true, "sgd: momentum"));
-  }
+  t.push_back(section("/optim",
+                     "one optimizer per trainable network: G's (also G_B's in CycleGAN), D's (also "
+                     "D_B's), and one per network a technique trains"));
+  optim_fields(t, "G", "G");
+  optim_fields(t, "D", "D");
   t.push_back(section("/schedule", "run length and learning-rate decay (nn/schedule.h)"));
   t.push_back(
       integer("/schedule/epochs", 0, 0, kMaxInt, "run length in epochs (set this or steps)"));
@@ -156,7 +195,7 @@ std::vector<SpecField> build_fields() {
   tech.nullable = true;
   t.push_back(tech);
   t.push_back(field("/technique/params", FieldKind::params, json::object(),
-                    "the technique's parameters, validated by the technique"));
+                    "the technique's parameters: the fields it declares (below, per technique)"));
   t.push_back(section("/logging", "metrics, samples, checkpoints"));
   t.push_back(integer("/logging/log_every", 100, 1, kMaxInt, "steps between metrics.jsonl lines"));
   t.push_back(
@@ -227,23 +266,31 @@ std::string with_range(const std::string& what, const SpecField& f) {
 }
 
 std::string expectation(const SpecField& f) {
+  const std::string or_null = f.nullable ? "null or " : "";
   switch (f.kind) {
     case FieldKind::object:
     case FieldKind::params:
       return "an object";
+    case FieldKind::net_ref:
+      return or_null +
+             "a network reference: {\"run\": DIR, \"net\": NAME, \"step\": N} or {\"file\": "
+             "PATH, \"net\": NAME} or {\"file\": PATH, \"model\": {\"name\": ..., \"options\": "
+             "{...}}, \"prefix\": P}";
     case FieldKind::options:
       return "an object of strings, numbers or booleans";
     case FieldKind::string:
       if (!f.choices.empty()) return "one of " + choices_text(f.choices);
-      return f.nullable ? "null or a string" : "a string";
+      return or_null + "a string";
     case FieldKind::integer:
-      return with_range("an integer", f);
+      return or_null + with_range("an integer", f);
     case FieldKind::number:
-      return with_range("a number", f);
+      return or_null + with_range("a number", f);
     case FieldKind::boolean:
       return "a boolean";
     case FieldKind::int_list:
-      return with_range("an array of integers", f);
+      return or_null + with_range("an array of integers", f);
+    case FieldKind::number_list:
+      return or_null + with_range("an array of numbers", f);
   }
   return "";
 }
@@ -285,88 +332,154 @@ bool in_range(const SpecField& f, double v) {
 }
 
 json check_integer(const SpecField& f, const std::string& pointer, const json& v) {
-  if (!v.is_number_integer()) fail_expected(pointer, expectation(f), v);
+  if (!v.is_number_integer()) fail_expected(pointer, with_range("an integer", f), v);
   const double d = v.is_number_unsigned() ? double(v.get<uint64_t>()) : double(v.get<int64_t>());
   if (!in_range(f, d)) fail_expected(pointer, with_range("an integer", f), v);
   return json(v.get<int64_t>());
 }
 
-json resolve_object(const json& v, const std::string& pointer);
+json check_number(const SpecField& f, const std::string& pointer, const json& v) {
+  if (!v.is_number() || !in_range(f, v.get<double>()))
+    fail_expected(pointer, with_range("a number", f), v);
+  return json(v.get<double>());
+}
 
-json check_value(const SpecField& f, const json& v) {
+// The structure of a network reference (gan/train/netref.h); whether it resolves to a network is
+// checked where it is loaded.
+json check_net_ref(const SpecField& f, const json& v) {
   const std::string& p = f.pointer;
-  switch (f.kind) {
-    case FieldKind::object:
-      return resolve_object(v, p);
-    case FieldKind::params:
-      if (!v.is_object()) fail_expected(p, expectation(f), v);
-      return v;
-    case FieldKind::options:
-      if (!v.is_object()) fail_expected(p, expectation(f), v);
-      for (auto it = v.begin(); it != v.end(); ++it)
+  if (!v.is_object()) fail_expected(p, expectation(f), v);
+  const std::vector<std::string> keys = {"run", "file", "net", "step", "model", "prefix"};
+  for (auto it = v.begin(); it != v.end(); ++it)
+    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
+      fail(p + "/" + escape_key(it.key()),
+           "unknown key '" + it.key() + "'; did you mean '" + nearest(it.key(), keys) + "'?");
+  if (v.contains("run") == v.contains("file"))
+    fail(p, "expected exactly one of \"run\" (a run directory) or \"file\" (a safetensors file), "
+            "got " + shown(v));
+  for (const char* k : {"run", "file", "net", "prefix"})
+    if (v.contains(k) && (!v[k].is_string() || (v[k].get<std::string>().empty() && k != std::string("prefix"))))
+      fail_expected(p + "/" + k, "a non-empty string", v[k]);
+  if (v.contains("step")) {
+    if (!v.contains("run")) fail(p + "/step", "only a run reference takes a step");
+    if (!v["step"].is_number_integer() || v["step"].get<int64_t>() < 0)
+      fail_expected(p + "/step", "an integer >= 0 (the run's checkpoint step_<step>)", v["step"]);
+  }
+  for (const char* k : {"model", "prefix"})
+    if (v.contains(k) && !v.contains("file"))
+      fail(p + "/" + k, std::string("only a file reference takes a ") + k);
+  if (v.contains("model")) {
+    const json& m = v["model"];
+    const std::string mp = p + "/model";
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string())
+      fail_expected(mp, "{\"name\": a registry name, \"options\": {...}}", m);
+    for (auto it = m.begin(); it != m.end(); ++it)
+      if (it.key() != "name" && it.key() != "options")
+        fail(mp + "/" + escape_key(it.key()), "unknown key '" + it.key() + "'; expected name, options");
+    const std::vector<std::string> names = model_names();
+    const std::string name = m["name"];
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      fail(mp + "/name", "unknown model " + shown(m["name"]) + "; did you mean \"" +
+                             nearest(name, names) + "\"?");
+    if (m.contains("options")) {
+      if (!m["options"].is_object()) fail_expected(mp + "/options", "an object", m["options"]);
+      for (auto it = m["options"].begin(); it != m["options"].end(); ++it)
         if (!(it->is_string() || it->is_number() || it->is_boolean()))
-          fail_expected(p + "/" + escape_key(it.key()), "a string, number or boolean", *it);
-      return v;
-    case FieldKind::string:
-      if (v.is_null() && f.nullable) return v;
-      if (!v.is_string()) fail_expected(p, expectation(f), v);
-      if (!f.choices.empty() &&
-          std::find(f.choices.begin(), f.choices.end(), v.get<std::string>()) == f.choices.end())
-        fail(p, "expected one of " + choices_text(f.choices) + ", got " + shown(v) +
-                    "; did you mean \"" + nearest(v.get<std::string>(), f.choices) + "\"?");
-      return v;
-    case FieldKind::integer:
-      return check_integer(f, p, v);
-    case FieldKind::number: {
-      if (!v.is_number()) fail_expected(p, expectation(f), v);
-      const double d = v.get<double>();
-      if (!in_range(f, d)) fail_expected(p, expectation(f), v);
-      return json(d);
-    }
-    case FieldKind::boolean:
-      if (!v.is_boolean()) fail_expected(p, expectation(f), v);
-      return v;
-    case FieldKind::int_list: {
-      if (!v.is_array()) fail_expected(p, expectation(f), v);
-      json out = json::array();
-      for (size_t i = 0; i < v.size(); ++i)
-        out.push_back(check_integer(f, p + "/" + std::to_string(i), v[i]));
-      return out;
+          fail_expected(mp + "/options/" + escape_key(it.key()), "a string, number or boolean", *it);
     }
   }
   return v;
 }
 
-std::vector<const SpecField*> children_of(const std::string& pointer) {
-  std::vector<const SpecField*> out;
-  for (const auto& f : spec_fields())
-    if (parent_of(f.pointer) == pointer) out.push_back(&f);
-  return out;
-}
+// The validator over one field table (the spec's, extended by its technique's).
+class Resolver {
+ public:
+  explicit Resolver(const std::vector<SpecField>& table) : table_(table) {}
 
-json resolve_object(const json& v, const std::string& pointer) {
-  if (!v.is_object()) fail_expected(pointer, "an object", v);
-  const auto children = children_of(pointer);
-  std::vector<std::string> keys;
-  for (const auto* c : children) keys.push_back(key_of(c->pointer));
-  for (auto it = v.begin(); it != v.end(); ++it)
-    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
-      fail(pointer + "/" + escape_key(it.key()),
-           "unknown key '" + it.key() + "'; did you mean '" + nearest(it.key(), keys) + "'?");
-  json out = json::object();
-  for (const auto* c : children) {
-    const std::string key = key_of(c->pointer);
-    if (v.contains(key))
-      out[key] = check_value(*c, v[key]);
-    else if (c->required)
-      fail(c->pointer, "missing; expected " + expectation(*c));
-    else if (c->kind == FieldKind::object)
-      out[key] = resolve_object(json::object(), c->pointer);
-    else
-      out[key] = c->default_value;
+  json object(const json& v, const std::string& pointer) const {
+    if (!v.is_object()) fail_expected(pointer, "an object", v);
+    const auto children = children_of(pointer);
+    std::vector<std::string> keys;
+    for (const auto* c : children) keys.push_back(key_of(c->pointer));
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
+        if (keys.empty())
+          fail(pointer + "/" + escape_key(it.key()),
+               "unknown key '" + it.key() + "'; " +
+                   (pointer == "/technique/params" ? "no technique is named (technique.name is null)"
+                                                   : "this object takes no keys"));
+        fail(pointer + "/" + escape_key(it.key()),
+             "unknown key '" + it.key() + "'; did you mean '" + nearest(it.key(), keys) + "'?");
+      }
+    json out = json::object();
+    for (const auto* c : children) {
+      const std::string key = key_of(c->pointer);
+      if (v.contains(key))
+        out[key] = value(*c, v[key]);
+      else if (c->required)
+        fail(c->pointer, "missing; expected " + expectation(*c));
+      else if (c->kind == FieldKind::object || c->kind == FieldKind::params)
+        out[key] = object(json::object(), c->pointer);
+      else
+        out[key] = c->default_value;
+    }
+    return out;
   }
-  return out;
-}
+
+ private:
+  std::vector<const SpecField*> children_of(const std::string& pointer) const {
+    std::vector<const SpecField*> out;
+    for (const auto& f : table_)
+      if (parent_of(f.pointer) == pointer) out.push_back(&f);
+    return out;
+  }
+
+  json value(const SpecField& f, const json& v) const {
+    const std::string& p = f.pointer;
+    if (v.is_null() && f.nullable) return v;
+    switch (f.kind) {
+      case FieldKind::object:
+      case FieldKind::params:
+        return object(v, p);
+      case FieldKind::options:
+        if (!v.is_object()) fail_expected(p, expectation(f), v);
+        for (auto it = v.begin(); it != v.end(); ++it)
+          if (!(it->is_string() || it->is_number() || it->is_boolean()))
+            fail_expected(p + "/" + escape_key(it.key()), "a string, number or boolean", *it);
+        return v;
+      case FieldKind::string:
+        if (!v.is_string()) fail_expected(p, expectation(f), v);
+        if (!f.choices.empty() &&
+            std::find(f.choices.begin(), f.choices.end(), v.get<std::string>()) == f.choices.end())
+          fail(p, "expected one of " + choices_text(f.choices) + ", got " + shown(v) +
+                      "; did you mean \"" + nearest(v.get<std::string>(), f.choices) + "\"?");
+        return v;
+      case FieldKind::integer:
+        return check_integer(f, p, v);
+      case FieldKind::number:
+        return check_number(f, p, v);
+      case FieldKind::boolean:
+        if (!v.is_boolean()) fail_expected(p, expectation(f), v);
+        return v;
+      case FieldKind::int_list:
+      case FieldKind::number_list: {
+        if (!v.is_array()) fail_expected(p, expectation(f), v);
+        json out = json::array();
+        for (size_t i = 0; i < v.size(); ++i) {
+          const std::string at = p + "/" + std::to_string(i);
+          out.push_back(f.kind == FieldKind::int_list ? check_integer(f, at, v[i])
+                                                      : check_number(f, at, v[i]));
+        }
+        return out;
+      }
+      case FieldKind::net_ref:
+        return check_net_ref(f, v);
+    }
+    return v;
+  }
+
+  const std::vector<SpecField>& table_;
+};
 
 // Rules that involve more than one field.
 void check_relations(const json& s) {
@@ -435,9 +548,41 @@ const std::vector<SpecField>& spec_fields() {
   return fields;
 }
 
+std::vector<SpecField> spec_fields(const std::string& technique) {
+  const TechniqueInfo* info = find_technique(technique);
+  GANLITE_CHECK(info, "spec_fields: technique '", technique, "' is not registered");
+  std::vector<SpecField> t = spec_fields();
+  for (const auto& [net, what] : info->networks)
+    optim_fields(t, net, "network '" + net + "' (" + technique + ": " + what + ")");
+  for (SpecField f : info->params) {
+    if (f.pointer.empty() || f.pointer[0] != '/') f.pointer = "/technique/params/" + f.pointer;
+    t.push_back(std::move(f));
+  }
+  return t;
+}
+
 json resolve_spec(const json& spec) {
-  json out = resolve_object(spec, "");
+  const TechniqueInfo* info = nullptr;
+  if (spec.is_object() && spec.contains("technique") && spec["technique"].is_object()) {
+    const json& name = spec["technique"].value("name", json());
+    if (name.is_string() && !name.get<std::string>().empty()) {
+      info = find_technique(name.get<std::string>());
+      if (!info) {
+        const std::vector<std::string> known = technique_names();
+        std::string list;
+        for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
+        fail("/technique/name", "unknown technique " + shown(name) + "; known: " +
+                                    (list.empty() ? "none (this program has no techniques)" : list) +
+                                    (known.empty() ? "" : "; did you mean \"" +
+                                                              nearest(name.get<std::string>(), known) +
+                                                              "\"?"));
+      }
+    }
+  }
+  json out = info ? Resolver(spec_fields(info->name)).object(spec, "")
+                  : Resolver(spec_fields()).object(spec, "");
   check_relations(out);
+  if (info && info->check) info->check(out);
   return out;
 }
 
@@ -507,16 +652,27 @@ void write_resolved_spec(const json& resolved, const std::string& path) {
 }
 
 Options spec_model_options(const json& resolved, const std::string& which) {
+  return model_options(resolved.at("model").at(which).at("options"));
+}
+
+Options model_options(const json& options) {
   Options out;
-  for (auto it = resolved.at("model").at(which).at("options").begin();
-       it != resolved["model"][which]["options"].end(); ++it)
+  for (auto it = options.begin(); it != options.end(); ++it)
     out[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
   return out;
 }
 
-std::string spec_schema_markdown() {
+nn::ModulePtr make_described_model(const json& model) {
+  return make_model(model.at("name").get<std::string>(),
+                    model_options(model.value("options", json::object())));
+}
+
+namespace {
+
+std::string schema_table(const std::vector<SpecField>& table, const std::string& under) {
   std::string md = "| field | type | default | allowed | description |\n|---|---|---|---|---|\n";
-  for (const auto& f : spec_fields()) {
+  for (const auto& f : table) {
+    if (f.pointer.rfind(under, 0) != 0) continue;
     std::string type, def, allowed;
     switch (f.kind) {
       case FieldKind::object:
@@ -524,14 +680,14 @@ std::string spec_schema_markdown() {
         break;
       case FieldKind::params:
         type = "object";
-        allowed = "any";
+        allowed = "the technique's fields";
         break;
       case FieldKind::options:
         type = "object";
         allowed = "string, number or boolean values";
         break;
       case FieldKind::string:
-        type = f.nullable ? "string or null" : "string";
+        type = "string";
         if (!f.choices.empty()) allowed = choices_text(f.choices);
         break;
       case FieldKind::integer:
@@ -549,15 +705,45 @@ std::string spec_schema_markdown() {
         type = "integer array";
         allowed = "each " + range_text(f);
         break;
+      case FieldKind::number_list:
+        type = "number array";
+        allowed = "each " + range_text(f);
+        break;
+      case FieldKind::net_ref:
+        type = "network reference";
+        allowed = "`{\"run\", \"net\", \"step\"}` or `{\"file\", \"net\" | \"model\", \"prefix\"}`";
+        break;
     }
+    if (f.nullable) type += " or null";
     if (f.kind == FieldKind::object)
       def = "";
     else if (f.required)
       def = "required";
     else
       def = "`" + f.default_value.dump() + "`";
-    md += "| `" + f.pointer + "` | " + type + " | " + def + " | " + allowed + " | " +
-          f.description + " |\n";
+    std::string description = f.description;
+    if (!f.teacher.empty()) description += " (loaded as the frozen teacher `" + f.teacher + "`)";
+    md += "| `" + f.pointer + "` | " + type + " | " + def + " | " + allowed + " | " + description +
+          " |\n";
+  }
+  return md;
+}
+
+}  // namespace
+
+std::string spec_schema_markdown() {
+  std::string md = schema_table(spec_fields(), "");
+  for (const std::string& name : technique_names()) {
+    const TechniqueInfo& info = *find_technique(name);
+    md += "\n### Technique `" + name + "`\n\n" + info.summary + "\n\n";
+    const std::vector<SpecField> t = spec_fields(name);
+    if (info.params.empty())
+      md += "No parameters.\n";
+    else
+      md += schema_table(t, "/technique/params/");
+    for (const auto& [net, what] : info.networks)
+      md += "\nTrains the network `" + net + "` (" + what + ") with the optimizer `/optim/" + net +
+            "` (the fields of `/optim/G`).\n";
   }
   return md;
 }

@@ -1,6 +1,8 @@
 // Run specs: one JSON file describing a training run (model, data, losses, optimizers, schedule,
-// technique, logging, device, seed). The schema is the single table spec_fields(); resolve_spec()
-// validates a spec against it and fills in defaults, and docs/spec.md is generated from it.
+// technique, logging, device, seed). The schema is one table, spec_fields(), extended by the
+// technique a spec names (its parameters under /technique/params, an optimizer section under
+// /optim for each network it trains: gan/train/technique.h); resolve_spec() validates a spec
+// against it and fills in defaults, and docs/spec.md is generated from it.
 #pragma once
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -25,9 +27,11 @@ enum class FieldKind {
   integer,  // within [lo, hi]
   number,   // within lo..hi, each end open or closed
   boolean,
-  int_list,  // array of integers, each within [lo, hi]
-  options,   // object of scalars forwarded as strings (model options, checked by make_model)
-  params,    // free-form object (technique parameters, checked by the technique)
+  int_list,     // array of integers, each within [lo, hi]
+  number_list,  // array of numbers, each within lo..hi
+  options,      // object of scalars forwarded as strings (model options, checked by make_model)
+  params,       // the technique's parameters: an object whose fields the named technique declares
+  net_ref,      // a network of another run or file (gan/train/netref.h): a teacher, init_from
 };
 
 struct SpecField {
@@ -41,12 +45,42 @@ struct SpecField {
   bool lo_open = false, hi_open = false;
   std::vector<std::string> choices;
   std::string description;
+  // net_ref fields of a technique's parameters: the run holds the network it references as a
+  // frozen teacher under this name (gan::Run, "teachers").
+  std::string teacher;
 };
 
-// Every field, parents before children, in the order docs/spec.md lists them.
-const std::vector<SpecField>& spec_fields();
+// Field constructors, for the spec's table and the tables techniques declare their parameters
+// in. A default of null with `nullable` means "derived" (the technique's check fills it in).
+namespace fields {
+SpecField section(std::string pointer, std::string description);
+SpecField choice(std::string pointer, std::vector<std::string> choices, nlohmann::json def,
+                 std::string description);
+SpecField text(std::string pointer, nlohmann::json def, std::string description);
+SpecField integer(std::string pointer, nlohmann::json def, double lo, double hi,
+                  std::string description);
+SpecField number(std::string pointer, nlohmann::json def, double lo, bool lo_open, double hi,
+                 bool hi_open, std::string description);
+SpecField boolean(std::string pointer, bool def, std::string description);
+SpecField int_list(std::string pointer, std::vector<int64_t> def, double lo, double hi,
+                   std::string description);
+SpecField number_list(std::string pointer, nlohmann::json def, double lo, bool lo_open, double hi,
+                      bool hi_open, std::string description);
+// A network reference; `teacher` non-empty: load it as a frozen teacher of that name.
+SpecField net_ref(std::string pointer, std::string teacher, std::string description);
+SpecField nullable(SpecField f);  // null is accepted (and, with a null default, meant)
+}  // namespace fields
 
-// Validates `spec` and returns it complete (every default filled in). Throws SpecError.
+// Every field of a spec without a technique, parents before children, in the order docs/spec.md
+// lists them.
+const std::vector<SpecField>& spec_fields();
+// The fields of a spec naming `technique` (registered: gan/train/technique.h): spec_fields(), an
+// /optim section per network the technique trains, and its parameters under /technique/params.
+std::vector<SpecField> spec_fields(const std::string& technique);
+
+// Validates `spec` and returns it complete (every default filled in). Throws SpecError. An unknown
+// technique name is an error at /technique/name listing the known ones; its parameters are checked
+// against what it declares (/technique/params/<key>), then by its own check.
 nlohmann::json resolve_spec(const nlohmann::json& spec);
 
 // Reads a JSON file; invalid JSON is a SpecError naming path:line:column.
@@ -63,8 +97,12 @@ void write_resolved_spec(const nlohmann::json& resolved, const std::string& path
 // The model options of a resolved spec's model.G or model.D ("G" / "D"), as make_model takes
 // them: strings as they are, numbers and booleans as JSON writes them.
 Options spec_model_options(const nlohmann::json& resolved, const std::string& which);
+// The same for any options object, and a model description {"name", "options"} built.
+Options model_options(const nlohmann::json& options);
+nn::ModulePtr make_described_model(const nlohmann::json& model);
 
-// The schema table as Markdown (docs/spec.md embeds it between generated-table markers).
+// The schema as Markdown: the table of spec_fields(), then each registered technique's parameters
+// and networks (docs/spec.md embeds it between generated-table markers).
 std::string spec_schema_markdown();
 
 }  // namespace ganlite::gan

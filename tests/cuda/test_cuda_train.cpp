@@ -12,7 +12,6 @@
 
 #include "../trainer_fixtures.h"
 #include "compress/osgan/osgan.h"
-#include "compress/technique.h"
 #include "engine/ops.h"
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
@@ -108,8 +107,7 @@ TEST_CASE("train on cuda: every Fashion-MNIST example spec trains a step with it
   int trained = 0;
   for (auto& [file, s] : example_specs_one_step(out_dir("cuda_examples"))) {
     INFO(file);
-    const json resolved = gan::resolve_spec(on(s, "cuda"));
-    const gan::TrainResult r = run(on(s, "cuda"), -1, "", compress::make_technique(resolved));
+    const gan::TrainResult r = run(on(s, "cuda"));
     CHECK(r.steps_done == 1);
     for (const auto& [k, v] : r.last) {
       INFO(k);
@@ -132,29 +130,26 @@ TEST_CASE("osgan on cuda: one-stage gradients equal the CPU's", "[train]") {
   std::vector<data::Example> ex;
   for (int64_t i = 0; i < 4; ++i) ex.push_back(ds->get(i));
   const data::Batch batch = data::collate(ex);
-  compress::GanBatch b;
+  gan::GanBatch b;
   b.real = batch.a;
   b.z = cpu.sample_latent(4);
-  compress::GanBatch bg = b;
+  gan::GanBatch bg = b;
   bg.real = b.real.cuda();
   bg.z = b.z.cuda();
   compress::OsganOptions o;
-  auto fns = [](gan::Run& r) {
-    return compress::GanFns{
-        [&r](const Tensor& z, const Tensor& y) { return r.generate(z, y); },
-        [&r](const Tensor& x, const Tensor& y) { return r.discriminate(x, y); }};
-  };
+  auto fns = [](gan::Run& r) { return gan::gan_fns(r.module("G"), r.module("D")); };
   for (auto mode : {compress::OsganMode::asymmetric, compress::OsganMode::symmetric}) {
     INFO(compress::osgan_mode_name(mode));
     o.mode = mode;
-    cpu.G->zero_grad(), cpu.D->zero_grad(), gpu.G->zero_grad(), gpu.D->zero_grad();
+    for (gan::Run* r : {&cpu, &gpu}) r->module("G").zero_grad(), r->module("D").zero_grad();
     const compress::StepStats sc = compress::osgan_backward(fns(cpu), cpu.mode, o, b);
     const compress::StepStats sg = compress::osgan_backward(fns(gpu), gpu.mode, o, bg);
     CHECK(sg.loss_D == Approx(sc.loss_D).epsilon(1e-4));
     CHECK(sg.loss_G == Approx(sc.loss_G).epsilon(1e-4));
     CHECK(sg.dead == sc.dead);
-    for (const auto& [net_c, net_g] : {std::pair{cpu.G, gpu.G}, std::pair{cpu.D, gpu.D}}) {
-      const auto pc = net_c->named_parameters(), pg = net_g->named_parameters();
+    for (const char* name : {"G", "D"}) {
+      const auto pc = cpu.module(name).named_parameters(),
+                 pg = gpu.module(name).named_parameters();
       REQUIRE(pc.size() == pg.size());
       for (size_t i = 0; i < pc.size(); ++i) {
         INFO(pc[i].first);

@@ -1,0 +1,267 @@
+#include "gan/train/run.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "engine/backend.h"
+#include "engine/ops.h"
+#include "gan/train/spec.h"
+#include "gan/train/technique.h"
+#include "nn/schedule.h"
+
+namespace ganlite::gan {
+namespace {
+
+using nlohmann::json;
+
+json model_of(const json& spec, const char* which) {
+  const json& m = spec["model"][which];
+  return {{"name", m["name"]}, {"options", m["options"]}};
+}
+
+bool valid_name(const std::string& s) {
+  return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
+         std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }) &&
+         s.rfind("opt_", 0) != 0 && s.rfind("pool_", 0) != 0 && s != "technique";
+}
+
+}  // namespace
+
+Run::Run(json resolved_spec, Options options)
+    : spec(std::move(resolved_spec)), options_(std::move(options)) {
+  task = task_kind(spec);
+  mode = parse_gan_mode(spec["losses"]["gan_mode"]);
+  const uint64_t seed = spec["seed"];
+  if (spec["device"] == "cuda") {
+    std::string why;
+    if (!cuda_available(&why)) throw SpecError("/device: \"cuda\" is not available: " + why);
+    device = Device::cuda;
+  }
+  manual_seed(seed);
+  // A stream of its own for latents and pool choices, apart from initialisation's.
+  gen = Generator(seed ^ 0x6a09e667f3bcc909ULL);
+  // Built in this order (G, G2, D, D2), so that each draws the same initialisation as always.
+  const std::string g_name = spec["model"]["G"]["name"];
+  const bool unpaired = task == TaskKind::unpaired, adversarial = task != TaskKind::classifier;
+  nn::ModulePtr G = make_model(g_name, spec_model_options(spec, "G"));
+  nn::ModulePtr G2 = unpaired ? make_model(g_name, spec_model_options(spec, "G")) : nullptr;
+  nn::ModulePtr D, D2;
+  if (adversarial) {
+    const std::string d_name = spec["model"]["D"]["name"];
+    D = make_model(d_name, spec_model_options(spec, "D"));
+    if (unpaired) D2 = make_model(d_name, spec_model_options(spec, "D"));
+  }
+  add_trainable("G", G, "G", model_of(spec, "G"));
+  if (G2) add_trainable("G2", G2, "G", model_of(spec, "G"));
+  if (D) add_trainable("D", D, "D", model_of(spec, "D"));
+  if (D2) add_trainable("D2", D2, "D", model_of(spec, "D"));
+  for (const char* role : {"G", "D"}) {
+    const std::string pointer = std::string("/model/") + role + "/init_from";
+    if (!adversarial && role[0] == 'D') continue;
+    const json& ref = spec["model"][role]["init_from"];
+    if (unpaired && !ref.is_null() && ref.contains("net"))
+      throw SpecError(pointer + "/net: an unpaired run starts " + role + " and " + role +
+                      "2 from the source's networks of the same names; leave \"net\" out");
+    init_from(role, pointer, role);
+    if (unpaired) init_from(std::string(role) + "2", pointer, std::string(role) + "2");
+  }
+  if (unpaired) {
+    add_pool("D");
+    add_pool("D2");
+  }
+  if (const json& tn = spec["technique"]["name"]; tn.is_string())
+    if (const TechniqueInfo* info = find_technique(tn.get<std::string>()))
+      for (const SpecField& f : info->params)
+        if (f.kind == FieldKind::net_ref && !f.teacher.empty()) {
+          const std::string pointer =
+              f.pointer[0] == '/' ? f.pointer : "/technique/params/" + f.pointer;
+          if (!spec.at(json::json_pointer(pointer)).is_null()) add_teacher(f.teacher, pointer);
+        }
+  if (task == TaskKind::generation) {
+    const Shape in = latent_shape(1);
+    const bool noise_input = in.size() == 2 || (in.size() == 4 && in[2] == 1 && in[3] == 1);
+    if (!noise_input)
+      throw SpecError("/model/G/name: \"" + g_name + "\" maps images to images (input " +
+                      shape_str(in) + "); dataset \"" + spec["data"]["dataset"].get<std::string>() +
+                      "\" trains a generator from noise (dcgan_generator, sngan_generator, "
+                      "stylegan2_generator, ...)");
+    if (conditional_classes(*G) > 0) {
+      if (spec["data"]["dataset"] != "fashion_mnist")
+        throw SpecError("/data/dataset: the class-conditional \"" + g_name +
+                        "\" needs labels; use fashion_mnist");
+      num_classes = conditional_classes(*G);
+      if (num_classes != 10)
+        throw SpecError("/model/G/options/num_classes: Fashion-MNIST has 10 classes, got " +
+                        std::to_string(num_classes));
+    }
+  }
+  batch_size = spec["data"]["batch_size"];
+}
+
+Network& Run::add(std::unique_ptr<Network> n) {
+  GANLITE_CHECK(valid_name(n->name), "Run: network name '", n->name,
+                "' must be an identifier not starting with opt_ or pool_");
+  GANLITE_CHECK(!find(n->name), "Run: a network '", n->name, "' exists already");
+  networks_.push_back(std::move(n));
+  return *networks_.back();
+}
+
+void Run::make_optimizer(Network& n) {
+  const json& o = spec["optim"][n.optim];
+  const double lr = o["lr"];
+  if (o["type"] == "sgd")
+    n.opt = std::make_unique<nn::SGD>(n.params, lr, o["momentum"]);
+  else
+    n.opt = std::make_unique<nn::Adam>(n.params, lr, o["beta1"], o["beta2"]);
+}
+
+Network& Run::add_trainable(const std::string& name, nn::ModulePtr module, const std::string& optim,
+                            json model, std::vector<Tensor> params) {
+  GANLITE_CHECK(module, "Run::add_trainable: network '", name, "' is null");
+  GANLITE_CHECK(spec["optim"].contains(optim), "Run::add_trainable: no optimizer section /optim/",
+                optim, " for network '", name,
+                "' (a technique declares the networks it trains: TechniqueInfo::networks)");
+  auto n = std::make_unique<Network>();
+  n->name = name;
+  // Before the optimizer, whose moments are made beside the parameters.
+  module->to(device);
+  module->train();
+  n->module = std::move(module);
+  n->model = std::move(model);
+  n->optim = optim;
+  n->params = params.empty() ? n->module->parameters() : std::move(params);
+  make_optimizer(*n);
+  return add(std::move(n));
+}
+
+Network& Run::add_teacher(const std::string& name, const std::string& pointer) {
+  const json& ref = spec.at(json::json_pointer(pointer));
+  std::optional<NetSource> pinned;
+  if (options_.resuming)
+    for (const json& e : options_.pinned)
+      if (e.value("name", "") == name && e.contains("source") && !e["source"].is_null())
+        pinned = NetSource::from_json(e["source"]);
+  auto n = std::make_unique<Network>();
+  n->name = name;
+  NetSource source;
+  n->module = load_net_ref(ref, pointer, "G", &source, &n->model, pinned ? &*pinned : nullptr);
+  n->source = source;
+  n->module->to(device);
+  n->module->requires_grad_(false);
+  n->module->eval();
+  return add(std::move(n));
+}
+
+void Run::init_from(const std::string& name, const std::string& pointer,
+                    const std::string& source_net) {
+  const json& ref = spec.at(json::json_pointer(pointer));
+  if (ref.is_null() || options_.resuming) return;
+  Network& n = net(name);
+  NetSource s = init_from_ref(*n.module, ref, pointer, source_net);
+  if (task == TaskKind::unpaired && s.net.empty())
+    throw SpecError(pointer + ": " + s.file +
+                    " is a plain state_dict; an unpaired run needs a run or ganlite checkpoint, "
+                    "whose G and G2 (D and D2) start their namesakes");
+  n.source = std::move(s);
+}
+
+void Run::set_params(const std::string& name, std::vector<Tensor> params) {
+  Network& n = net(name);
+  GANLITE_CHECK(n.trainable(), "Run::set_params: network '", name, "' is frozen");
+  n.params = std::move(params);
+  make_optimizer(n);
+}
+
+ImagePool& Run::add_pool(const std::string& d_name) {
+  GANLITE_CHECK(!pools_.count(d_name), "Run: a pool for '", d_name, "' exists already");
+  auto& p = pools_[d_name];
+  p = std::make_unique<ImagePool>(spec["losses"]["pool_size"].get<int64_t>());
+  return *p;
+}
+
+ImagePool* Run::pool(const std::string& d_name) {
+  auto it = pools_.find(d_name);
+  return it == pools_.end() ? nullptr : it->second.get();
+}
+
+Network* Run::find(const std::string& name) {
+  for (auto& n : networks_)
+    if (n->name == name) return n.get();
+  return nullptr;
+}
+
+const Network* Run::find(const std::string& name) const {
+  return const_cast<Run*>(this)->find(name);
+}
+
+Network& Run::net(const std::string& name) {
+  if (Network* n = find(name)) return *n;
+  std::string names;
+  for (auto& n : networks_) names += (names.empty() ? "" : ", ") + n->name;
+  GANLITE_FAIL("Run: no network '", name, "' (the run has: ", names, ")");
+}
+
+const Network& Run::net(const std::string& name) const {
+  return const_cast<Run*>(this)->net(name);
+}
+
+nn::Optimizer& Run::opt(const std::string& name) {
+  Network& n = net(name);
+  GANLITE_CHECK(n.trainable(), "Run: network '", name, "' is frozen and has no optimizer");
+  return *n.opt;
+}
+
+Shape Run::latent_shape(int64_t n) const {
+  return gan::latent_shape(spec, n);
+}
+
+void Run::to_device(data::Batch& batch) const {
+  for (Tensor* t : {&batch.a, &batch.b, &batch.labels})
+    if (t->defined()) *t = t->to(device);
+}
+
+Tensor Run::sample_latent(int64_t n) {
+  return randn(latent_shape(n), gen, DType::f32, device);
+}
+
+Tensor Run::sample_labels(int64_t n) {
+  return num_classes > 0 ? randint(0, num_classes, {n}, gen, device) : Tensor();
+}
+
+int64_t Run::schedule_counter() const {
+  return spec["schedule"]["epochs"].get<int64_t>() > 0 ? epoch() : step;
+}
+
+void Run::apply_schedule() {
+  const json& s = spec["schedule"];
+  const int64_t length = std::max(s["epochs"].get<int64_t>(), s["steps"].get<int64_t>());
+  const int64_t counter = std::min(schedule_counter(), length - 1);
+  for (auto& n : networks_) {
+    if (!n->opt) continue;
+    const double base = spec["optim"][n->optim]["lr"];
+    if (s["decay"] == "linear") {
+      const int64_t start = s["decay_start"];
+      nn::apply_lr(*n->opt, nn::LinearDecayLr(base, start, length - start), counter);
+    } else if (s["decay"] == "multistep") {
+      nn::apply_lr(*n->opt,
+                   nn::MultiStepLr(base, s["milestones"].get<std::vector<int64_t>>(),
+                                   s["gamma"].get<double>()),
+                   counter);
+    } else {
+      nn::apply_lr(*n->opt, nn::ConstantLr(base), counter);
+    }
+  }
+}
+
+json Run::networks_json() const {
+  json out = json::array();
+  for (const auto& n : networks_)
+    out.push_back({{"name", n->name},
+                   {"model", n->model},
+                   {"optim", n->trainable() ? json(n->optim) : json()},
+                   {"source", n->source ? n->source->to_json() : json()}});
+  return out;
+}
+
+}  // namespace ganlite::gan

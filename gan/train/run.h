@@ -1,0 +1,132 @@
+// A run: its named networks (the task's G, D, G2, D2, the teachers a technique's spec names, the
+// networks a technique trains), each with its optimizer or frozen, the image pools, random state
+// and counters: what a step reads and writes, and what a checkpoint holds (checkpoint.h).
+#pragma once
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/random.h"
+#include "gan/train/image_pool.h"
+#include "gan/train/losses.h"
+#include "gan/train/netref.h"
+#include "gan/train/task.h"
+#include "nn/data/loader.h"
+#include "nn/module.h"
+#include "nn/optim.h"
+
+namespace ganlite::gan {
+
+class Technique;
+
+struct Network {
+  std::string name;
+  nn::ModulePtr module;
+  // {"name", "options"} of a registry model: how load_network rebuilds it from a checkpoint;
+  // null for a network that is not one (then it is training state only).
+  nlohmann::json model;
+  std::string optim;            // the spec's /optim section it trains by; "" when frozen
+  std::vector<Tensor> params;   // what its optimizer steps
+  std::unique_ptr<nn::Optimizer> opt;  // null when frozen
+  std::optional<NetSource> source;     // a teacher's or an init_from's origin
+  bool trainable() const { return opt != nullptr; }
+};
+
+class Run {
+ public:
+  struct Options {
+    // A resume: init_from is skipped (the checkpoint holds the weights) and each teacher must be
+    // the file `pinned` (the checkpoint's metadata "networks") records, by SHA-256.
+    bool resuming = false;
+    nlohmann::json pinned = nlohmann::json::object();
+  };
+  // Builds the task's networks (G, D; unpaired also G2, D2 and the pools of D and D2) with their
+  // optimizers, loads their init_from and the teachers the technique's parameters name, and
+  // seeds the default generator with spec.seed. Errors name the spec field.
+  explicit Run(nlohmann::json resolved_spec, Options options);
+  explicit Run(nlohmann::json resolved_spec) : Run(std::move(resolved_spec), Options()) {}
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  nlohmann::json spec;  // resolved
+  TaskKind task;
+  GanMode mode;
+  Generator gen;  // latents, sampled labels and pool choices; checkpointed with its offset
+  // spec.device: networks, optimizer state, latents and pools live there; data batches are
+  // loaded on the CPU and moved by to_device.
+  Device device = Device::cpu;
+  int64_t num_classes = 0;  // generation: > 0 for a class-conditional G
+  int64_t batch_size = 1;
+  int64_t steps_per_epoch = 1;
+  int64_t total_steps = 0;
+  int64_t step = 0;  // steps done
+  // The network sample grids, infer, eval, report and export use by default; a technique may
+  // name another (a student) in setup.
+  std::string deploy = "G";
+
+  // A network trained by the optimizer section /optim/<optim> (G, D, or one the technique
+  // declares), over `params` (default: all of the module's). Moved to the run's device, in
+  // training mode.
+  Network& add_trainable(const std::string& name, nn::ModulePtr module, const std::string& optim,
+                         nlohmann::json model = nullptr, std::vector<Tensor> params = {});
+  // A frozen teacher from the network reference at spec pointer `pointer`: no optimizer, no
+  // gradient into its weights (gradients still flow through it to its input), eval mode, on the
+  // run's device, pinned by its file's SHA-256.
+  Network& add_teacher(const std::string& name, const std::string& pointer);
+  // Network `name` started from the reference at `pointer` (skipped on a resume); `source_net`
+  // is taken from a run or ganlite checkpoint when the reference names none.
+  void init_from(const std::string& name, const std::string& pointer,
+                 const std::string& source_net);
+  // Re-creates a trainable network's optimizer over other parameters (a technique giving part
+  // of G, e.g. its masks, to an optimizer of its own).
+  void set_params(const std::string& name, std::vector<Tensor> params);
+  // An image pool of past fakes for discriminator `d_name` (CycleGAN), of spec losses.pool_size.
+  ImagePool& add_pool(const std::string& d_name);
+  ImagePool* pool(const std::string& d_name);
+
+  Network* find(const std::string& name);
+  const Network* find(const std::string& name) const;
+  Network& net(const std::string& name);  // an error lists the run's networks
+  const Network& net(const std::string& name) const;
+  nn::Module& module(const std::string& name) { return *net(name).module; }
+  nn::Optimizer& opt(const std::string& name);  // an error when the network is frozen
+  const std::vector<std::unique_ptr<Network>>& networks() const { return networks_; }
+  const std::map<std::string, std::unique_ptr<ImagePool>>& pools() const { return pools_; }
+
+  // The batch's tensors moved onto the run's device (a no-op on cpu).
+  void to_device(data::Batch& batch) const;
+  // Generation: a batch of n latents (gan::latent_shape) from gen, on the run's device (the same
+  // numbers on either device).
+  Shape latent_shape(int64_t n) const;
+  Tensor sample_latent(int64_t n);
+  // Generation: n class labels uniform in [0, num_classes) from gen, on the run's device;
+  // undefined if unconditional.
+  Tensor sample_labels(int64_t n);
+  // The epoch the current step belongs to, and the schedule counter (epochs or steps).
+  int64_t epoch() const { return step / steps_per_epoch; }
+  int64_t schedule_counter() const;
+  // Sets every optimizer's lr from the spec's schedule at the current counter, each relative to
+  // its section's base lr.
+  void apply_schedule();
+
+  // Every tensor of the run's state: "<net>." (state_dict of each trainable network), "opt_<net>."
+  // (optimizer state), "pool_<D>.<i>", and the technique's under "technique.".
+  TensorMap state_tensors(const Technique* technique) const;
+  // `format`: the checkpoint's format version (checkpoint.h).
+  void load_state_tensors(const TensorMap& tensors, Technique* technique, int format);
+  // Metadata "networks": per network its model, optimizer section and source.
+  nlohmann::json networks_json() const;
+
+ private:
+  Network& add(std::unique_ptr<Network> net);
+  void make_optimizer(Network& net);
+
+  Options options_;
+  std::vector<std::unique_ptr<Network>> networks_;
+  std::map<std::string, std::unique_ptr<ImagePool>> pools_;
+};
+
+}  // namespace ganlite::gan
