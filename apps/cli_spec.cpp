@@ -7,6 +7,7 @@
 #include "apps/cli.h"
 #include "gan/models/registry.h"
 #include "gan/train/spec.h"
+#include "gan/train/trainer.h"
 
 namespace ganlite::cli {
 namespace {
@@ -15,7 +16,10 @@ void print_spec_help() {
   std::printf(
       "usage: ganlite spec check SPEC.json [--set a.b=value]... [--write PATH]\n"
       "       ganlite spec schema\n\n"
-      "  check           validate SPEC.json and print the resolved spec; a bad spec exits 2\n"
+      "  check           validate SPEC.json and print the resolved spec; a bad spec exits 2.\n"
+      "                  The run's networks are built as training would build them (on the\n"
+      "                  CPU), so network references (teachers, init_from) that do not\n"
+      "                  resolve or fit are reported too\n"
       "  --set a.b=value override a field by dotted path (value parsed as JSON when it parses,\n"
       "                  else taken as a string), validated like the file\n"
       "  --write PATH    also write the resolved spec to PATH (e.g. spec.resolved.json)\n"
@@ -58,6 +62,13 @@ int cmd_spec(const std::vector<std::string>& args) {
   nlohmann::json spec = gan::read_spec_file(path);
   for (const auto& s : sets) gan::apply_spec_override(spec, s);
   const nlohmann::json resolved = gan::resolve_spec(spec);
+  {
+    // What train builds before its first step: the networks, their references, the technique.
+    nlohmann::json on_cpu = resolved;
+    on_cpu["device"] = "cpu";
+    gan::Run run(on_cpu);
+    if (auto technique = gan::make_technique(on_cpu)) technique->setup(run);
+  }
   if (!write.empty()) gan::write_resolved_spec(resolved, write);
   std::printf("%s\n", resolved.dump(2).c_str());
   return 0;

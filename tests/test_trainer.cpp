@@ -20,34 +20,6 @@ using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-namespace {
-
-// Every tensor equal bit for bit (same keys, same shapes, same bytes).
-void check_same_state(const TensorMap& a, const TensorMap& b) {
-  REQUIRE(a.size() == b.size());
-  for (const auto& [k, t] : a) {
-    INFO(k);
-    REQUIRE(b.count(k));
-    const Tensor& u = b.at(k);
-    REQUIRE(t.shape() == u.shape());
-    REQUIRE(t.dtype() == u.dtype());
-    // Compared as f64 after an exact widening: equal values <=> equal bits (no NaNs here).
-    CHECK(t.to(DType::f64).to_vector<double>() == u.to(DType::f64).to_vector<double>());
-  }
-}
-
-// The losses of every metrics line equal, key by key (timings differ and are skipped).
-void check_same_losses(const std::vector<json>& a, const std::vector<json>& b) {
-  REQUIRE(a.size() == b.size());
-  for (size_t i = 0; i < a.size(); ++i)
-    for (auto it = a[i].begin(); it != a[i].end(); ++it) {
-      if (it.key() == "time_s" || it.key() == "it_per_s") continue;
-      INFO("line " << i << " key " << it.key());
-      CHECK(b[i].at(it.key()) == it.value());
-    }
-}
-
-}  // namespace
 
 TEST_CASE("train: a 20-step run writes every output file", "[trainer]") {
   REQUIRE_FASHION();
@@ -239,16 +211,27 @@ TEST_CASE("train: SIGINT finishes the step, saves and stops; techniques see ever
   CHECK(metrics(r.run_dir).back()["own"] == 1.0);
 }
 
-TEST_CASE("train: every Fashion-MNIST example spec trains a step and writes its grid",
+TEST_CASE("train: every Fashion-MNIST example spec trains, resumes bit-identically, writes its grid",
           "[trainer]") {
   REQUIRE_FASHION();
   int trained = 0;
-  for (auto& [file, s] : example_specs_one_step(out_dir("examples"))) {
+  const auto whole = example_specs_one_step(out_dir("examples_whole"));
+  const auto split = example_specs_one_step(out_dir("examples_split"));
+  REQUIRE(whole.size() == split.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    const std::string& file = whole[i].first;
     INFO(file);
-    const gan::TrainResult r = run(s);
-    CHECK(r.steps_done == 1);
-    if (s.value("task", std::string("gan")) == "gan")
-      CHECK(fs::is_regular_file(fs::path(r.run_dir) / "samples" / "step_000001.png"));
+    json a = whole[i].second, b = split[i].second;
+    a["schedule"]["steps"] = b["schedule"]["steps"] = 2;
+    const gan::TrainResult r = run(a);
+    CHECK(r.steps_done == 2);
+    if (a.value("task", std::string("gan")) == "gan")
+      CHECK(fs::is_regular_file(fs::path(r.run_dir) / "samples" / "step_000002.png"));
+    const gan::TrainResult first = run(b, 1);
+    CHECK(run(b, -1, first.run_dir).steps_done == 2);
+    check_same_losses(metrics(r.run_dir), metrics(first.run_dir));
+    check_same_state(gan::load_run_checkpoint(r.run_dir).tensors,
+                     gan::load_run_checkpoint(first.run_dir).tensors);
     ++trained;
   }
   CHECK(trained >= 8);

@@ -1,6 +1,8 @@
 // See trainer_fixtures.h.
 #include "trainer_fixtures.h"
 
+#include <catch2/catch.hpp>
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -102,6 +104,28 @@ std::vector<json> metrics(const std::string& run_dir) {
   std::string line;
   while (std::getline(in, line)) out.push_back(json::parse(line));
   return out;
+}
+
+void check_same_state(const TensorMap& a, const TensorMap& b) {
+  REQUIRE(a.size() == b.size());
+  for (const auto& [k, t] : a) {
+    INFO(k);
+    REQUIRE(b.count(k));
+    const Tensor& u = b.at(k);
+    REQUIRE(t.shape() == u.shape());
+    REQUIRE(t.dtype() == u.dtype());
+    CHECK(t.to(DType::f64).to_vector<double>() == u.to(DType::f64).to_vector<double>());
+  }
+}
+
+void check_same_losses(const std::vector<json>& a, const std::vector<json>& b) {
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i)
+    for (auto it = a[i].begin(); it != a[i].end(); ++it) {
+      if (it.key() == "time_s" || it.key() == "it_per_s") continue;
+      INFO("line " << i << " key " << it.key());
+      CHECK(b[i].at(it.key()) == it.value());
+    }
 }
 
 }  // namespace ganlite::test

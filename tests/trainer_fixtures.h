@@ -34,6 +34,12 @@ gan::TrainResult run(const nlohmann::json& spec, int64_t stop_after = -1,
 // The lines of run_dir/metrics.jsonl.
 std::vector<nlohmann::json> metrics(const std::string& run_dir);
 
+// Catch checks: every tensor equal (same keys, shapes, dtypes and values: compared as f64 after
+// an exact widening, so equal values <=> equal bits, -0 and +0 aside); the losses of every
+// metrics line equal, key by key (timings skipped).
+void check_same_state(const TensorMap& a, const TensorMap& b);
+void check_same_losses(const std::vector<nlohmann::json>& a, const std::vector<nlohmann::json>& b);
+
 }  // namespace ganlite::test
 
 // Returns from the test (with a warning) where Debian's dataset-fashion-mnist is not installed.

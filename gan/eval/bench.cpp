@@ -131,8 +131,8 @@ BenchResult bench_model(const BenchOptions& o) {
   gs.nets = gan_fns(*net, *d);
   gs.d_params = d->parameters();
   gs.mode = GanMode::lsgan;
-  gs.opt_D = &opt_d;
-  gs.opt_G = &opt_g;
+  gs.opt_D = {&opt_d};
+  gs.opt_G = {&opt_g};
   auto step = [&] {
     StepTensors t;
     generation_step(gs, batch, t);

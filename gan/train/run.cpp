@@ -117,7 +117,8 @@ void Run::make_optimizer(Network& n) {
 }
 
 Network& Run::add_trainable(const std::string& name, nn::ModulePtr module, const std::string& optim,
-                            json model, std::vector<Tensor> params) {
+                            json model, std::vector<Tensor> params,
+                            const std::string& steps_with) {
   GANLITE_CHECK(module, "Run::add_trainable: network '", name, "' is null");
   GANLITE_CHECK(spec["optim"].contains(optim), "Run::add_trainable: no optimizer section /optim/",
                 optim, " for network '", name,
@@ -131,6 +132,11 @@ Network& Run::add_trainable(const std::string& name, nn::ModulePtr module, const
   n->model = std::move(model);
   n->optim = optim;
   n->params = params.empty() ? n->module->parameters() : std::move(params);
+  if (!steps_with.empty())
+    GANLITE_CHECK(net(steps_with).trainable() && net(steps_with).steps_with.empty(),
+                  "Run::add_trainable: '", name, "' steps with '", steps_with,
+                  "', which must be a trainable network stepping on its own");
+  n->steps_with = steps_with;
   make_optimizer(*n);
   return add(std::move(n));
 }
@@ -212,6 +218,13 @@ nn::Optimizer& Run::opt(const std::string& name) {
   return *n.opt;
 }
 
+std::vector<nn::Optimizer*> Run::optimizers(const std::string& name) {
+  std::vector<nn::Optimizer*> out{&opt(name)};
+  for (auto& n : networks_)
+    if (n->steps_with == name) out.push_back(n->opt.get());
+  return out;
+}
+
 Shape Run::latent_shape(int64_t n) const {
   return gan::latent_shape(spec, n);
 }
@@ -260,6 +273,7 @@ json Run::networks_json() const {
     out.push_back({{"name", n->name},
                    {"model", n->model},
                    {"optim", n->trainable() ? json(n->optim) : json()},
+                   {"steps_with", n->steps_with.empty() ? json() : json(n->steps_with)},
                    {"source", n->source ? n->source->to_json() : json()}});
   return out;
 }

@@ -31,7 +31,10 @@ struct Network {
   std::string optim;            // the spec's /optim section it trains by; "" when frozen
   std::vector<Tensor> params;   // what its optimizer steps
   std::unique_ptr<nn::Optimizer> opt;  // null when frozen
-  std::optional<NetSource> source;     // a teacher's or an init_from's origin
+  // A part trained alongside another network: its optimizer is zeroed and stepped whenever that
+  // network's is (Run::optimizers), e.g. feature adapters or masks with G. "" = on its own.
+  std::string steps_with;
+  std::optional<NetSource> source;  // a teacher's or an init_from's origin
   bool trainable() const { return opt != nullptr; }
 };
 
@@ -68,10 +71,11 @@ class Run {
   std::string deploy = "G";
 
   // A network trained by the optimizer section /optim/<optim> (G, D, or one the technique
-  // declares), over `params` (default: all of the module's). Moved to the run's device, in
-  // training mode.
+  // declares), over `params` (default: all of the module's), stepped with `steps_with`'s
+  // optimizer when that is given. Moved to the run's device, in training mode.
   Network& add_trainable(const std::string& name, nn::ModulePtr module, const std::string& optim,
-                         nlohmann::json model = nullptr, std::vector<Tensor> params = {});
+                         nlohmann::json model = nullptr, std::vector<Tensor> params = {},
+                         const std::string& steps_with = "");
   // A frozen teacher from the network reference at spec pointer `pointer`: no optimizer, no
   // gradient into its weights (gradients still flow through it to its input), eval mode, on the
   // run's device, pinned by its file's SHA-256.
@@ -93,6 +97,9 @@ class Run {
   const Network& net(const std::string& name) const;
   nn::Module& module(const std::string& name) { return *net(name).module; }
   nn::Optimizer& opt(const std::string& name);  // an error when the network is frozen
+  // The optimizers a step of network `name` zeroes and steps: its own, then those of the
+  // networks that step with it.
+  std::vector<nn::Optimizer*> optimizers(const std::string& name);
   const std::vector<std::unique_ptr<Network>>& networks() const { return networks_; }
   const std::map<std::string, std::unique_ptr<ImagePool>>& pools() const { return pools_; }
 

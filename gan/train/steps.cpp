@@ -33,6 +33,13 @@ Tensor hooked(const LossHook& hook, StepTensors& t, const Tensor& loss, Scalars&
   return hook ? hook(t, loss, log) : loss;
 }
 
+// loss.backward() between zeroing and stepping the optimizers.
+void update(const std::vector<nn::Optimizer*>& opts, const Tensor& loss) {
+  for (nn::Optimizer* o : opts) o->zero_grad();
+  loss.backward();
+  for (nn::Optimizer* o : opts) o->step();
+}
+
 std::vector<Tensor> params_of(std::initializer_list<nn::Module*> nets) {
   std::vector<Tensor> p;
   for (nn::Module* m : nets)
@@ -59,8 +66,8 @@ Scalars run_generation(Run& run, const data::Batch& batch, const Hooks& h, StepT
   s.nets = gan_fns(G, D);
   s.d_params = D.parameters();
   s.mode = run.mode;
-  s.opt_D = &run.opt(t.roles.D);
-  s.opt_G = &run.opt(t.roles.G);
+  s.opt_D = run.optimizers(t.roles.D);
+  s.opt_G = run.optimizers(t.roles.G);
   s.d_hook = h.d;
   s.g_hook = h.g;
   return generation_step(s, b, t);
@@ -100,16 +107,15 @@ Scalars unpaired_step(Run& run, const data::Batch& batch, const Hooks& h, StepTe
     t.fake = fake_B;
     t.fake_a = fake_A;
     loss_g = hooked(h.g, t, loss_g, log);
-    run.opt(r.G).zero_grad();
-    run.opt(r.G2).zero_grad();
-    loss_g.backward();
-    run.opt(r.G).step();
-    run.opt(r.G2).step();
+    std::vector<nn::Optimizer*> opts = run.optimizers(r.G);
+    for (nn::Optimizer* o : run.optimizers(r.G2)) opts.push_back(o);
+    update(opts, loss_g);
   }
   const Tensor pooled_B = pool_b.query(fake_B.detach(), run.gen);
   const Tensor pooled_A = pool_a.query(fake_A.detach(), run.gen);
   t.fake = fake_B.detach();
   t.fake_a = fake_A.detach();
+  // CycleGANModel.backward_D_basic's order: real, then fake.
   t.real_logits = D(B);
   t.fake_logits = D(pooled_B);
   const Tensor d_a = d_loss(run.mode, t.real_logits, t.fake_logits) * 0.5;
@@ -119,11 +125,9 @@ Scalars unpaired_step(Run& run, const data::Batch& batch, const Hooks& h, StepTe
   log.push_back({"d_A", d_a.item()});
   log.push_back({"d_B", d_b.item()});
   loss_d = hooked(h.d, t, loss_d, log);
-  run.opt(r.D).zero_grad();
-  run.opt(r.D2).zero_grad();
-  loss_d.backward();
-  run.opt(r.D).step();
-  run.opt(r.D2).step();
+  std::vector<nn::Optimizer*> opts = run.optimizers(r.D);
+  for (nn::Optimizer* o : run.optimizers(r.D2)) opts.push_back(o);
+  update(opts, loss_d);
   return log;
 }
 
@@ -136,14 +140,13 @@ Scalars paired_step(Run& run, const data::Batch& batch, const Hooks& h, StepTens
   t.real_b = B;
   const Tensor fake_B = G(A);
   t.fake = fake_B.detach();
-  t.real_logits = D(concat({A, B}, 1));
+  // Pix2PixModel.backward_D's order, fake pair first (it decides BatchNorm's running statistics).
   t.fake_logits = D(concat({A, t.fake}, 1));
+  t.real_logits = D(concat({A, B}, 1));
   Tensor loss_d = d_loss(run.mode, t.real_logits, t.fake_logits) * 0.5;
   log.push_back({"d_loss", loss_d.item()});
   loss_d = hooked(h.d, t, loss_d, log);
-  run.opt(r.D).zero_grad();
-  loss_d.backward();
-  run.opt(r.D).step();
+  update(run.optimizers(r.D), loss_d);
 
   nn::FreezeScope frozen(D);
   t.fake = fake_B;
@@ -155,9 +158,7 @@ Scalars paired_step(Run& run, const data::Batch& batch, const Hooks& h, StepTens
   log.push_back({"g_gan", g_gan.item()});
   log.push_back({"g_l1", g_l1.item()});
   loss_g = hooked(h.g, t, loss_g, log);
-  run.opt(r.G).zero_grad();
-  loss_g.backward();
-  run.opt(r.G).step();
+  update(run.optimizers(r.G), loss_g);
   return log;
 }
 
@@ -169,9 +170,7 @@ Scalars classifier_step(Run& run, const data::Batch& batch, const Hooks& h, Step
   Tensor loss = cross_entropy(logits, batch.labels);
   const double task_loss = loss.item();
   loss = hooked(h.g, t, loss, log);
-  run.opt(t.roles.G).zero_grad();
-  loss.backward();
-  run.opt(t.roles.G).step();
+  update(run.optimizers(t.roles.G), loss);
   const std::vector<float> l = logits.detach().contiguous().to_vector<float>();
   const std::vector<int64_t> y = batch.labels.to_vector<int64_t>();
   const int64_t classes = logits.size(1);
@@ -211,9 +210,7 @@ Scalars generation_step(const GenerationStep& s, const GanBatch& b, StepTensors&
   Tensor loss_d = d_loss(s.mode, t.real_logits, t.fake_logits);
   log.push_back({"d_loss", loss_d.item()});
   loss_d = hooked(s.d_hook, t, loss_d, log);
-  if (s.opt_D) s.opt_D->zero_grad();
-  loss_d.backward();
-  if (s.opt_D) s.opt_D->step();
+  update(s.opt_D, loss_d);
   log.push_back({"d_real", mean(t.real_logits.detach()).item()});
   log.push_back({"d_fake", mean(t.fake_logits.detach()).item()});
 
@@ -224,9 +221,7 @@ Scalars generation_step(const GenerationStep& s, const GanBatch& b, StepTensors&
   Tensor loss_g = g_loss(s.mode, t.fake_logits);
   log.push_back({"g_loss", loss_g.item()});
   loss_g = hooked(s.g_hook, t, loss_g, log);
-  if (s.opt_G) s.opt_G->zero_grad();
-  loss_g.backward();
-  if (s.opt_G) s.opt_G->step();
+  update(s.opt_G, loss_g);
   return log;
 }
 

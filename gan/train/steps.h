@@ -74,16 +74,15 @@ using LossHook = std::function<Tensor(StepTensors& t, const Tensor& task_loss, S
 
 // The alternating generation step on one G/D pair: fake = G(z); D's loss on real and sg(fake),
 // backward, D's update; then with d_params frozen G's loss through D, backward, G's update. With
-// null optimizers nothing is zeroed or stepped, so the gradients of both parts accumulate into
+// no optimizers nothing is zeroed or stepped, so the gradients of both parts accumulate into
 // .grad against the same D (OSGAN's reference). Logs d_loss, d_real, d_fake, g_loss (plus what
 // the hooks log).
 struct GenerationStep {
   GanFns nets;
   std::vector<Tensor> d_params;  // frozen for G's part (nn::FreezeScope)
   GanMode mode = GanMode::lsgan;
-  nn::Optimizer* opt_D = nullptr;
-  nn::Optimizer* opt_G = nullptr;
-  LossHook d_hook, g_hook;  // may be empty
+  std::vector<nn::Optimizer*> opt_D, opt_G;  // each part zeroes, then steps, these
+  LossHook d_hook, g_hook;                    // may be empty
 };
 Scalars generation_step(const GenerationStep& step, const GanBatch& batch, StepTensors& t);
 

@@ -42,7 +42,8 @@ const TechniqueInfo* find_technique(const std::string& name) {
 
 std::vector<std::string> technique_names() {
   std::vector<std::string> out;
-  for (const auto& [name, info] : registry()) out.push_back(name);
+  for (const auto& [name, info] : registry())
+    if (info.listed) out.push_back(name);
   return out;
 }
 

@@ -101,6 +101,8 @@ struct TechniqueInfo {
   std::function<std::string(const RunCheckpoint&, const ExportRequest&)> export_run;
   // Optional: the rows of `ganlite report` (default: one row, the deploy network).
   std::function<std::vector<ReportVariant>(const RunCheckpoint&)> report_variants;
+  // false: left out of technique_names() and the schema (a test's own technique).
+  bool listed = true;
 };
 
 // Registers a technique when its file's statics are initialised (compress/ is linked whole, so
@@ -109,7 +111,7 @@ struct RegisterTechnique {
   explicit RegisterTechnique(TechniqueInfo info);
 };
 const TechniqueInfo* find_technique(const std::string& name);  // null when unknown
-std::vector<std::string> technique_names();                    // sorted
+std::vector<std::string> technique_names();                    // sorted, listed ones
 // The technique a resolved spec names, built by its factory; null when it names none.
 std::unique_ptr<Technique> make_technique(const nlohmann::json& resolved_spec);
 
