@@ -141,18 +141,23 @@ void ModelArgs::resolve(const char* who) {
     if (net_given.empty()) net = gan::deploy_network(c);
     described = gan::network_model(c, net);
     const std::vector<std::string> nets = gan::stored_networks(c);
-    if (std::find(nets.begin(), nets.end(), "D") != nets.end()) d_described = gan::network_model(c, "D");
+    if (std::find(nets.begin(), nets.end(), "D") != nets.end())
+      d_described = gan::network_model(c, "D");
   } else {
     resolved = gan::resolve_spec(gan::read_spec_file(spec_path));
     if (net != "G" && net != "D")
-      throw UsageError("--net with SPEC.json expects G or D (a run directory has other networks), "
-                       "got " + net);
+      throw UsageError(
+          "--net with SPEC.json expects G or D (a run directory has other networks), "
+          "got " +
+          net);
     if (resolved["model"][net]["name"].is_null())
       throw UsageError(spec_path + " has no model." + net + " (task " +
                        resolved["task"].get<std::string>() + ")");
-    described = {{"name", resolved["model"][net]["name"]}, {"options", resolved["model"][net]["options"]}};
+    described = {{"name", resolved["model"][net]["name"]},
+                 {"options", resolved["model"][net]["options"]}};
     if (!resolved["model"]["D"]["name"].is_null())
-      d_described = {{"name", resolved["model"]["D"]["name"]}, {"options", resolved["model"]["D"]["options"]}};
+      d_described = {{"name", resolved["model"]["D"]["name"]},
+                     {"options", resolved["model"]["D"]["options"]}};
   }
   model = described["name"].get<std::string>();
   gan::Options from_spec = gan::model_options(described["options"]);

@@ -1,6 +1,6 @@
 // ganlite bench: timing benchmarks, one subcommand each. `bench model` times a network's
-// inference per batch size and a training iteration (gan/eval/bench.h); `bench osgan SPEC.json` times
-// the two-stage against the one-stage (OSGAN) training step of a spec's networks
+// inference per batch size and a training iteration (gan/eval/bench.h); `bench osgan SPEC.json`
+// times the two-stage against the one-stage (OSGAN) training step of a spec's networks
 // (compress/osgan/bench.h). A new benchmark adds a row to subcommands() and a function here.
 #include <algorithm>
 #include <cstdio>
@@ -149,7 +149,8 @@ int cmd_model(const std::vector<std::string>& args) {
     const std::string a = r.next();
     if (a == "--help" || a == "-h") {
       std::printf(
-          "usage: ganlite bench model (SPEC.json [--net G|D] | RUN_DIR [--net NAME] | --model NAME)\n"
+          "usage: ganlite bench model (SPEC.json [--net G|D] | RUN_DIR [--net NAME] | --model "
+          "NAME)\n"
           "                           [--set key=value]...\n"
           "                           [--size H[xW]] [--batch 1,16] [--runs N] [--warmup N]\n"
           "                           [--train-with D_NAME] [--train-batch N] [--device cpu|cuda]\n"

@@ -68,7 +68,8 @@ int cmd_export(const std::vector<std::string>& args) {
 
   const gan::RunCheckpoint c = gan::load_run_checkpoint(ckpt_path);
   const auto& tn = c.spec["technique"]["name"];
-  const gan::TechniqueInfo* info = tn.is_string() ? gan::find_technique(tn.get<std::string>()) : nullptr;
+  const gan::TechniqueInfo* info =
+      tn.is_string() ? gan::find_technique(tn.get<std::string>()) : nullptr;
   if (info && info->export_run) {
     const std::string what = info->export_run(c, req);
     if (!what.empty()) {

@@ -90,11 +90,12 @@ int cmd_profile(const std::vector<std::string>& args) {
   return 0;
 }
 
-const RegisterCommand reg{{"profile",
-                           "profile (SPEC.json | RUN_DIR [--net NAME] | --model NAME) [--set k=v]...\n"
-                           "        [--size H[xW]] [--batch N] [--json]\n"
-                           "        per-layer output shape, parameters and MACs",
-                           cmd_profile}};
+const RegisterCommand reg{
+    {"profile",
+     "profile (SPEC.json | RUN_DIR [--net NAME] | --model NAME) [--set k=v]...\n"
+     "        [--size H[xW]] [--batch N] [--json]\n"
+     "        per-layer output shape, parameters and MACs",
+     cmd_profile}};
 
 }  // namespace
 }  // namespace ganlite::cli

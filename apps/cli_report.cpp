@@ -55,8 +55,7 @@ int cmd_report(const std::vector<std::string>& args) {
   const gan::RunCheckpoint c = gan::load_run_checkpoint(run_dir);
   fs::create_directories(fs::path(run_dir) / "samples");
   o.grid_path = (fs::path(run_dir) / "samples" / "report.png").string();
-  nlohmann::ordered_json rep =
-      gan::generation_report(c, fs::path(run_dir).filename().string(), o);
+  nlohmann::ordered_json rep = gan::generation_report(c, fs::path(run_dir).filename().string(), o);
   rep["train_seconds"] = train_seconds(run_dir);
   std::ofstream(fs::path(run_dir) / "report.json") << rep.dump(2) << "\n";
   if (json)

@@ -30,8 +30,8 @@ const Tensor& FeatureCapture::at(const std::string& name, int64_t index) const {
   const std::vector<Tensor>& c = calls(name);
   const int64_t n = static_cast<int64_t>(c.size());
   const int64_t i = index < 0 ? n + index : index;
-  GANLITE_CHECK(i >= 0 && i < n, "FeatureCapture: call ", index, " of '", name, "' asked for, ",
-                n, " call(s) recorded");
+  GANLITE_CHECK(i >= 0 && i < n, "FeatureCapture: call ", index, " of '", name, "' asked for, ", n,
+                " call(s) recorded");
   return c[i];
 }
 

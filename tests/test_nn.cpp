@@ -146,7 +146,8 @@ TEST_CASE("feature capture records every call of a submodule, in order, then let
   CHECK(again.calls("3").empty());
   (*net)(x1);
   CHECK(again.calls("3").size() == 1);
-  CHECK_THROWS_WITH(FeatureCapture(*net, {"9"}), Contains("no submodule '9'") && Contains("has: 0, 1"));
+  CHECK_THROWS_WITH(FeatureCapture(*net, {"9"}),
+                    Contains("no submodule '9'") && Contains("has: 0, 1"));
 }
 
 TEST_CASE("a loss on a captured feature gives the gradients of the same loss written inline",

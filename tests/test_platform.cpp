@@ -74,7 +74,8 @@ class Student : public gan::Technique {
   std::vector<gan::CaptureRequest> captures(const gan::Run&) const override {
     return {{"G", {"main.5"}}};
   }
-  Tensor g_loss(gan::Run& run, gan::StepTensors& t, const Tensor& loss, gan::Scalars& log) override {
+  Tensor g_loss(gan::Run& run, gan::StepTensors& t, const Tensor& loss,
+                gan::Scalars& log) override {
     const nn::FeatureCapture& g = *t.features.at("G");
     REQUIRE(g.calls("main.5").size() == 1);  // G ran once in a generation step
     nn::Module& student = run.module("student");
@@ -119,7 +120,8 @@ class TeacherD : public gan::Technique {
  public:
   explicit TeacherD(const json& spec) : alpha_(spec["technique"]["params"]["alpha"]) {}
   std::string name() const override { return "test_teacher_d"; }
-  Tensor g_loss(gan::Run& run, gan::StepTensors& t, const Tensor& loss, gan::Scalars& log) override {
+  Tensor g_loss(gan::Run& run, gan::StepTensors& t, const Tensor& loss,
+                gan::Scalars& log) override {
     const Tensor term = gan::g_loss(run.mode, run.module("D_t")(t.fake));
     log.push_back({"g_teacher", term.item()});
     return loss + term * alpha_;
@@ -295,8 +297,7 @@ TEST_CASE("platform: technique networks and state resume bit-identically; the st
   CHECK_THAT(error_of([&] { gan::load_network(a, "adapter"); }),
              Contains("'adapter' has no model description"));
   CHECK_THAT(error_of([&] { gan::load_network(a, "nope"); }),
-             Contains("no network 'nope'") &&
-                 Contains("it holds: G, D, student, adapter"));
+             Contains("no network 'nope'") && Contains("it holds: G, D, student, adapter"));
 
   // The generic export: the deploy network, built and strictly loaded, readable as a checkpoint.
   const std::string file = out_a + "/student.safetensors";
@@ -327,7 +328,8 @@ TEST_CASE("platform: a frozen teacher never changes nor gets a gradient; gradien
   CHECK_FALSE(run_.net("D_t").trainable());
   CHECK_FALSE(teacher.is_training());  // eval mode: BatchNorm statistics frozen
   CHECK(equals_checkpoint(teacher, tc.tensors, "D."));
-  CHECK(run_.net("D_t").source->sha256 == sha256_file(teacher_run + "/checkpoints/latest.safetensors"));
+  CHECK(run_.net("D_t").source->sha256 ==
+        sha256_file(teacher_run + "/checkpoints/latest.safetensors"));
   CHECK(run_.net("D_t").source->step == 4);
 
   auto ds = gan::make_dataset(resolved);
@@ -365,8 +367,8 @@ TEST_CASE("platform: bad teacher references are errors naming the field and what
   REQUIRE_FASHION();
   const std::string teacher_run = trained_source("bad_teacher_src");
   auto attempt = [](const json& teacher) {
-    json s = with_technique(tiny_spec(out_dir("bad_teacher")), "test_teacher_d",
-                            {{"teacher", teacher}});
+    json s =
+        with_technique(tiny_spec(out_dir("bad_teacher")), "test_teacher_d", {{"teacher", teacher}});
     return error_of([&] { run(s); });
   };
   CHECK_THAT(attempt({{"run", "/nonexistent/run"}}),
@@ -479,7 +481,8 @@ TEST_CASE("platform: init_from starts a network from a trained one, strictly; a 
   json wide = s;
   wide["model"]["G"]["options"]["ngf"] = 8;
   CHECK_THAT(error_of([&] { gan::Run r(gan::resolve_spec(wide)); }),
-             Contains("/model/G/init_from: the tensors of ") && Contains("do not fit this network") &&
+             Contains("/model/G/init_from: the tensors of ") &&
+                 Contains("do not fit this network") &&
                  Contains("mis-shaped keys: main.0.weight (checkpoint [8, 16, 4, 4], model [8, 32, "
                           "4, 4])"));
   // A resume does not need the source any more: the checkpoint holds the weights.

@@ -26,7 +26,8 @@ TEST_CASE("sha256: a file equals its bytes; a missing file names itself", "[sha2
   CHECK(sha256_file(path) == sha256_hex(bytes));
   // Fed in uneven pieces, the same digest.
   Sha256 s;
-  for (size_t i = 0; i < bytes.size(); i += 777) s.update(bytes.data() + i, std::min<size_t>(777, bytes.size() - i));
+  for (size_t i = 0; i < bytes.size(); i += 777)
+    s.update(bytes.data() + i, std::min<size_t>(777, bytes.size() - i));
   CHECK(s.hex() == sha256_hex(bytes));
   std::remove(path.c_str());
   CHECK_THROWS_WITH(sha256_file(path), Contains(path));

@@ -1,5 +1,5 @@
-// SlimGAN (gan/models/slim_sngan.h, compress/slimgan/): slices are views whose gradients land in the
-// full weights and the shared class embedding, per-width BN statistics, D block sharing, exact
+// SlimGAN (gan/models/slim_sngan.h, compress/slimgan/): slices are views whose gradients land in
+// the full weights and the shared class embedding, per-width BN statistics, D block sharing, exact
 // export of a width to the dense SNGAN nets, the technique's D and G steps, the distillation term
 // by hand, and the params' validation errors. [.slimgan_timing] times one step per G size.
 #include <unistd.h>
@@ -134,8 +134,8 @@ json raw_slimgan_spec(json params = json::object(), json g_options = json::objec
 
 json slimgan_spec(json params = json::object(), json g_options = json::object(),
                   json d_options = json::object()) {
-  return gan::resolve_spec(raw_slimgan_spec(std::move(params), std::move(g_options),
-                                            std::move(d_options)));
+  return gan::resolve_spec(
+      raw_slimgan_spec(std::move(params), std::move(g_options), std::move(d_options)));
 }
 
 }  // namespace
@@ -439,8 +439,10 @@ TEST_CASE("slimgan params: defaults from the nets, and errors naming the JSON Po
   CHECK(p.alpha == 10.0);
   CHECK(p.stepwise);
   // The defaults, those derived from the nets included, are in the resolved spec.
-  CHECK(slimgan_spec()["technique"]["params"] ==
-        json({{"widths", {0.25, 0.5, 0.75, 1.0}}, {"alpha", 10.0}, {"n_share", 2}, {"stepwise", true}}));
+  CHECK(slimgan_spec()["technique"]["params"] == json({{"widths", {0.25, 0.5, 0.75, 1.0}},
+                                                       {"alpha", 10.0},
+                                                       {"n_share", 2},
+                                                       {"stepwise", true}}));
   p = compress::slimgan_params(slimgan_spec({{"alpha", 20}, {"stepwise", false}},
                                             {{"widths", "0.5,1"}},
                                             {{"widths", "0.5,1"}, {"n_share", -1}}));

@@ -1,6 +1,6 @@
-// The run-spec schema (gan/train/spec.h): a table of bad specs with the message each must give (JSON
-// Pointer + expectation), defaults, --set overrides, invalid JSON positions, every file in specs/,
-// resolve idempotence, and docs/spec.md kept in sync with the schema table.
+// The run-spec schema (gan/train/spec.h): a table of bad specs with the message each must give
+// (JSON Pointer + expectation), defaults, --set overrides, invalid JSON positions, every file in
+// specs/, resolve idempotence, and docs/spec.md kept in sync with the schema table.
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>

@@ -20,7 +20,6 @@ using Catch::Matchers::Contains;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-
 TEST_CASE("train: a 20-step run writes every output file", "[trainer]") {
   REQUIRE_FASHION();
   const std::string out = out_dir("files");
@@ -158,14 +157,14 @@ class Probe : public gan::Technique {
     return true;
   }
   Tensor g_loss(gan::Run& run, gan::StepTensors& t, const Tensor& loss,
-               gan::Scalars& log) override {
+                gan::Scalars& log) override {
     ++g_calls;
     CHECK(t.fake.requires_grad());
     log.push_back({"extra_g", 0.0});
     return loss + mean(t.fake) * 0.0;
   }
   Tensor d_loss(gan::Run& run, gan::StepTensors& t, const Tensor& loss,
-               gan::Scalars& log) override {
+                gan::Scalars& log) override {
     ++d_calls;
     CHECK_FALSE(t.fake.requires_grad());
     return loss;
@@ -211,8 +210,9 @@ TEST_CASE("train: SIGINT finishes the step, saves and stops; techniques see ever
   CHECK(metrics(r.run_dir).back()["own"] == 1.0);
 }
 
-TEST_CASE("train: every Fashion-MNIST example spec trains, resumes bit-identically, writes its grid",
-          "[trainer]") {
+TEST_CASE(
+    "train: every Fashion-MNIST example spec trains, resumes bit-identically, writes its grid",
+    "[trainer]") {
   REQUIRE_FASHION();
   int trained = 0;
   const auto whole = example_specs_one_step(out_dir("examples_whole"));

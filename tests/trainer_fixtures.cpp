@@ -1,10 +1,9 @@
 // See trainer_fixtures.h.
 #include "trainer_fixtures.h"
 
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

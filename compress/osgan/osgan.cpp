@@ -11,8 +11,8 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
-#include "gan/train/spec.h"
 #include "gan/models/stylegan2.h"
+#include "gan/train/spec.h"
 #include "nn/layers.h"
 
 namespace ganlite::compress {

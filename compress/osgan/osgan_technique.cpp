@@ -37,27 +37,32 @@ namespace {
 
 void check_osgan_spec(nlohmann::json& spec) {
   if (gan::task_kind(spec) != gan::TaskKind::generation)
-    throw gan::SpecError("/technique/name: osgan trains the generation task (noise -> image); "
-                         "this spec's is " +
-                         std::string(gan::task_kind_name(gan::task_kind(spec))) +
-                         " (data.dataset \"" + spec["data"]["dataset"].get<std::string>() + "\")");
+    throw gan::SpecError(
+        "/technique/name: osgan trains the generation task (noise -> image); "
+        "this spec's is " +
+        std::string(gan::task_kind_name(gan::task_kind(spec))) + " (data.dataset \"" +
+        spec["data"]["dataset"].get<std::string>() + "\")");
 }
 
-const gan::RegisterTechnique registration{{
-    "osgan",
-    "One-stage GAN training (Shen et al., CVPR 2021): one forward of G and D and one backward "
-    "give D the gradient of L_D and G that of L_G (docs/techniques/osgan.md).",
-    {gan::fields::choice("mode", {"auto", "symmetric", "asymmetric"}, "auto",
-                         "auto: symmetric for the wgan loss, asymmetric otherwise; symmetric "
-                         "negates G's gradient; asymmetric rescales it per sample"),
-     gan::fields::number("clip_d", 0.0, 0, false, std::numeric_limits<double>::infinity(), false,
-                         "after each step clamp D's parameters to [-clip_d, clip_d] (WGAN weight "
-                         "clipping); 0 = off")},
-    {},
-    check_osgan_spec,
-    [](const nlohmann::json& spec) -> std::unique_ptr<gan::Technique> {
-      return std::make_unique<OsganTechnique>(osgan_params(spec));
-    }}};
+const gan::RegisterTechnique registration{[] {
+  gan::TechniqueInfo i;
+  i.name = "osgan";
+  i.summary =
+      "One-stage GAN training (Shen et al., CVPR 2021): one forward of G and D and one backward "
+      "give D the gradient of L_D and G that of L_G (docs/techniques/osgan.md).";
+  i.params = {
+      gan::fields::choice("mode", {"auto", "symmetric", "asymmetric"}, "auto",
+                          "auto: symmetric for the wgan loss, asymmetric otherwise; symmetric "
+                          "negates G's gradient; asymmetric rescales it per sample"),
+      gan::fields::number("clip_d", 0.0, 0, false, std::numeric_limits<double>::infinity(), false,
+                          "after each step clamp D's parameters to [-clip_d, clip_d] (WGAN weight "
+                          "clipping); 0 = off")};
+  i.check = check_osgan_spec;
+  i.make = [](const nlohmann::json& spec) -> std::unique_ptr<gan::Technique> {
+    return std::make_unique<OsganTechnique>(osgan_params(spec));
+  };
+  return i;
+}()};
 
 }  // namespace
 }  // namespace ganlite::compress

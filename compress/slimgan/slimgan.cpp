@@ -238,7 +238,10 @@ Safetensors export_slimgan_width(const json& spec, int64_t step, const TensorMap
                 ", not slimgan");
   const SlimGanParams p = slimgan_params(spec);
   gan::width_index("export", p.widths, width);  // before any loading
-  const gan::RunCheckpoint ckpt{spec, step, tensors, {}};
+  gan::RunCheckpoint ckpt;
+  ckpt.spec = spec;
+  ckpt.step = step;
+  ckpt.tensors = tensors;
   auto G = std::dynamic_pointer_cast<gan::SlimSnganGenerator>(gan::load_network(ckpt, "G"));
   GANLITE_CHECK(G, "export: model.G is not a slim_sngan_generator");
   const gan::DenseExport eg = gan::export_width(*G, width);

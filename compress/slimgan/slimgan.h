@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "gan/train/losses.h"
 #include "gan/models/registry.h"
+#include "gan/train/losses.h"
 #include "gan/train/trainer.h"
 #include "nn/module.h"
 #include "nn/optim.h"

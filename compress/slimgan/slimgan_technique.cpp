@@ -55,8 +55,8 @@ std::string export_one_width(const gan::RunCheckpoint& c, const gan::ExportReque
   const double width = r.options["width"];
   const Safetensors e = export_slimgan_width(c.spec, c.step, c.tensors, width);
   save_safetensors(r.output, e.tensors, e.metadata);
-  return "width " + e.metadata.at("width") + " (step " + std::to_string(c.step) + "): " +
-         e.metadata.at("G.model") + " " + e.metadata.at("G.options");
+  return "width " + e.metadata.at("width") + " (step " + std::to_string(c.step) +
+         "): " + e.metadata.at("G.model") + " " + e.metadata.at("G.options");
 }
 
 // One report row per width: the slimmable G at that width, deployed as its dense export.
@@ -67,8 +67,7 @@ std::vector<gan::ReportVariant> width_rows(const gan::RunCheckpoint& c) {
     v.keys["width"] = w;
     v.net = gan::load_network(c, "G");
     nn::set_width_mult(*v.net, w);
-    const gan::DenseExport e =
-        gan::export_width(dynamic_cast<gan::SlimSnganGenerator&>(*v.net), w);
+    const gan::DenseExport e = gan::export_width(dynamic_cast<gan::SlimSnganGenerator&>(*v.net), w);
     v.dense = gan::make_model(e.model, e.options);
     v.dense->load_state_dict(e.state);
     v.dense->eval();
@@ -77,31 +76,35 @@ std::vector<gan::ReportVariant> width_rows(const gan::RunCheckpoint& c) {
   return rows;
 }
 
-const gan::RegisterTechnique registration{{
-    "slimgan",
-    "Slimmable GAN (Hou et al., AAAI 2021): one generator trained at several widths against one "
-    "discriminator per width, with stepwise in-place distillation (docs/techniques/slimgan.md).",
-    {gan::fields::nullable(gan::fields::number_list(
-         "widths", nullptr, 0, true, 1, false,
-         "G's width multipliers, strictly ascending; null = model.G.options.widths (given, it "
-         "must equal them)")),
-     gan::fields::number("alpha", 10.0, 0, false, std::numeric_limits<double>::infinity(), false,
-                         "distillation weight (SlimGAN: 10 conditional, 20 unconditional); 0 = "
-                         "off"),
-     gan::fields::nullable(gan::fields::integer(
-         "n_share", nullptr, -1, 4,
-         "D blocks shared by every width, -1 = only the head; null = model.D.options.n_share "
-         "(given, it must equal it)")),
-     gan::fields::boolean("stepwise", true,
-                          "each width distils from the next wider one; false: every width from "
-                          "the widest")},
-    {},
-    check_slimgan_spec,
-    [](const json& spec) -> std::unique_ptr<gan::Technique> {
-      return std::make_unique<SlimGanTechnique>(spec);
-    },
-    export_one_width,
-    width_rows}};
+const gan::RegisterTechnique registration{[] {
+  gan::TechniqueInfo i;
+  i.name = "slimgan";
+  i.summary =
+      "Slimmable GAN (Hou et al., AAAI 2021): one generator trained at several widths against one "
+      "discriminator per width, with stepwise in-place distillation (docs/techniques/slimgan.md).";
+  i.params = {
+      gan::fields::nullable(gan::fields::number_list(
+          "widths", nullptr, 0, true, 1, false,
+          "G's width multipliers, strictly ascending; null = model.G.options.widths (given, it "
+          "must equal them)")),
+      gan::fields::number("alpha", 10.0, 0, false, std::numeric_limits<double>::infinity(), false,
+                          "distillation weight (SlimGAN: 10 conditional, 20 unconditional); 0 = "
+                          "off"),
+      gan::fields::nullable(gan::fields::integer(
+          "n_share", nullptr, -1, 4,
+          "D blocks shared by every width, -1 = only the head; null = model.D.options.n_share "
+          "(given, it must equal it)")),
+      gan::fields::boolean("stepwise", true,
+                           "each width distils from the next wider one; false: every width from "
+                           "the widest")};
+  i.check = check_slimgan_spec;
+  i.make = [](const json& spec) -> std::unique_ptr<gan::Technique> {
+    return std::make_unique<SlimGanTechnique>(spec);
+  };
+  i.export_run = export_one_width;
+  i.report_variants = width_rows;
+  return i;
+}()};
 
 }  // namespace
 }  // namespace ganlite::compress

@@ -32,11 +32,11 @@ nn::ModulePtr network(const RunCheckpoint& c, const std::string& which, double w
   nn::ModulePtr net = load_network(c, which);
   if (width > 0) {
     if (!nn::is_slimmable(*net))
-      throw Error("width " + std::to_string(width) + " asked for, but network '" +
-                  (which.empty() ? deploy_network(c) : which) + "' (" +
-                  network_model(c, which.empty() ? deploy_network(c) : which)["name"]
-                      .get<std::string>() +
-                  ") is not slimmable");
+      throw Error(
+          "width " + std::to_string(width) + " asked for, but network '" +
+          (which.empty() ? deploy_network(c) : which) + "' (" +
+          network_model(c, which.empty() ? deploy_network(c) : which)["name"].get<std::string>() +
+          ") is not slimmable");
     nn::set_width_mult(*net, width);
   }
   return net;

@@ -39,8 +39,8 @@ std::vector<ReportVariant> variants(const RunCheckpoint& c) {
 ordered_json generation_report(const RunCheckpoint& c, const std::string& run_name,
                                const ReportOptions& o) {
   if (task_kind(c.spec) != TaskKind::generation)
-    throw Error("report: " + run_name + " is not a generation run (task: " +
-                task_kind_name(task_kind(c.spec)) + ")");
+    throw Error("report: " + run_name +
+                " is not a generation run (task: " + task_kind_name(task_kind(c.spec)) + ")");
   std::vector<ReportVariant> rows_in = variants(c);
   const int64_t classes = conditional_classes(*rows_in.front().net);
 
@@ -129,14 +129,13 @@ std::string report_table(const ordered_json& r) {
       std::snprintf(label, sizeof label, "%g", first.get<double>());
     else
       std::snprintf(label, sizeof label, "%s", first.get<std::string>().c_str());
-    std::snprintf(buf, sizeof buf, "%-8s %9s %12s %12s %9s ms %10s %11s %9s %9s\n", label,
-                  mega(row["params"].get<double>()).c_str(),
-                  mega(row["macs_torchprofile"].get<double>()).c_str(),
-                  mega(row["macs_true"].get<double>()).c_str(),
-                  num(row, "latency_ms", "%.3f").c_str(), num(row, "fd_fmnist", "%.2f").c_str(),
-                  num(row, "kid_fmnist", "%.4f").c_str(),
-                  num(row, "class_accuracy", "%.3f").c_str(),
-                  num(row, "l1_to_next", "%.4f").c_str());
+    std::snprintf(
+        buf, sizeof buf, "%-8s %9s %12s %12s %9s ms %10s %11s %9s %9s\n", label,
+        mega(row["params"].get<double>()).c_str(),
+        mega(row["macs_torchprofile"].get<double>()).c_str(),
+        mega(row["macs_true"].get<double>()).c_str(), num(row, "latency_ms", "%.3f").c_str(),
+        num(row, "fd_fmnist", "%.2f").c_str(), num(row, "kid_fmnist", "%.4f").c_str(),
+        num(row, "class_accuracy", "%.3f").c_str(), num(row, "l1_to_next", "%.4f").c_str());
     s += buf;
   }
   if (r.contains("fd_fmnist_floor")) {

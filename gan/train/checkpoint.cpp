@@ -181,8 +181,7 @@ int checkpoint_format(const RunCheckpoint& c) {
   try {
     return std::stoi(it->second);
   } catch (const std::exception&) {
-    throw Error(c.path + ": checkpoint metadata \"format_version\" is not a number: " +
-                it->second);
+    throw Error(c.path + ": checkpoint metadata \"format_version\" is not a number: " + it->second);
   }
 }
 
@@ -245,8 +244,8 @@ Safetensors export_networks(const RunCheckpoint& c, const std::vector<std::strin
   for (const std::string& name : nets) {
     load_network(c, name);  // refuses a checkpoint that does not fit its description
     for (auto& [k, t] : take(c.tensors, name + ".")) out.tensors[name + "." + k] = t;
-    json entry = {{"name", name}, {"model", network_model(c, name)}, {"optim", nullptr},
-                  {"source", nullptr}};
+    json entry = {
+        {"name", name}, {"model", network_model(c, name)}, {"optim", nullptr}, {"source", nullptr}};
     for (const json& n : all)
       if (n.value("name", "") == name) entry["source"] = n.value("source", json());
     described.push_back(entry);

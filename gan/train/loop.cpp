@@ -232,8 +232,8 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
   Technique* tech = owned.get();
   const nlohmann::json& named = spec["technique"]["name"];
   if (tech && named.is_string() && tech->name() != named.get<std::string>())
-    throw Error("train: the technique given (" + tech->name() + ") is not the one the spec names (" +
-                named.get<std::string>() + ")");
+    throw Error("train: the technique given (" + tech->name() +
+                ") is not the one the spec names (" + named.get<std::string>() + ")");
   Run::Options ro;
   if (ckpt) {
     ro.resuming = true;
@@ -328,7 +328,8 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
       line["epoch"] = (run.step - 1) / run.steps_per_epoch;  // the epoch of the step logged
       // One lr per optimizer section (G and G2 share /optim/G): lr_G, lr_D, lr_<network>.
       for (const auto& n : run.networks())
-        if (n->trainable() && !line.contains("lr_" + n->optim)) line["lr_" + n->optim] = n->opt->lr();
+        if (n->trainable() && !line.contains("lr_" + n->optim))
+          line["lr_" + n->optim] = n->opt->lr();
       const Scalars m = means.take();
       for (const auto& [k, v] : m) line[k] = v;
       line["it_per_s"] = since_log / std::max(interval, 1e-9);

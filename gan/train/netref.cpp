@@ -102,8 +102,8 @@ NetSource NetSource::from_json(const json& j) {
   return s;
 }
 
-NetTensors read_net_ref(const json& ref, const std::string& pointer,
-                        const std::string& default_net, const NetSource* pinned) {
+NetTensors read_net_ref(const json& ref, const std::string& pointer, const std::string& default_net,
+                        const NetSource* pinned) {
   std::string file = ref_file(ref, pointer);
   std::string sha = sha256_file(file);
   if (pinned && sha != pinned->sha256) {
@@ -153,8 +153,9 @@ NetTensors read_net_ref(const json& ref, const std::string& pointer,
   }
   if (ref.contains("net"))
     ref_error(pointer + "/net",
-              file + " is a plain state_dict (no ganlite metadata): pick its tensors with "
-                     "\"prefix\" and describe them with \"model\"");
+              file +
+                  " is a plain state_dict (no ganlite metadata): pick its tensors with "
+                  "\"prefix\" and describe them with \"model\"");
   const std::string prefix = ref.value("prefix", "");
   out.tensors = under(st.tensors, prefix);
   if (out.tensors.empty()) {
@@ -203,8 +204,8 @@ NetSource init_from_ref(nn::Module& net, const json& ref, const std::string& poi
   try {
     net.load_state_dict(nt.tensors);
   } catch (const Error& e) {
-    ref_error(pointer, "the tensors of " + describe(nt.source) + " do not fit this network: " +
-                           bare(e));
+    ref_error(pointer,
+              "the tensors of " + describe(nt.source) + " do not fit this network: " + bare(e));
   }
   return nt.source;
 }

@@ -21,8 +21,9 @@ json model_of(const json& spec, const char* which) {
 
 bool valid_name(const std::string& s) {
   return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
-         std::all_of(s.begin(), s.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }) &&
+         std::all_of(
+             s.begin(), s.end(),
+             [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }) &&
          s.rfind("opt_", 0) != 0 && s.rfind("pool_", 0) != 0 && s != "technique";
 }
 
@@ -117,8 +118,7 @@ void Run::make_optimizer(Network& n) {
 }
 
 Network& Run::add_trainable(const std::string& name, nn::ModulePtr module, const std::string& optim,
-                            json model, std::vector<Tensor> params,
-                            const std::string& steps_with) {
+                            json model, std::vector<Tensor> params, const std::string& steps_with) {
   GANLITE_CHECK(module, "Run::add_trainable: network '", name, "' is null");
   GANLITE_CHECK(spec["optim"].contains(optim), "Run::add_trainable: no optimizer section /optim/",
                 optim, " for network '", name,

@@ -28,8 +28,8 @@ struct Network {
   // {"name", "options"} of a registry model: how load_network rebuilds it from a checkpoint;
   // null for a network that is not one (then it is training state only).
   nlohmann::json model;
-  std::string optim;            // the spec's /optim section it trains by; "" when frozen
-  std::vector<Tensor> params;   // what its optimizer steps
+  std::string optim;                   // the spec's /optim section it trains by; "" when frozen
+  std::vector<Tensor> params;          // what its optimizer steps
   std::unique_ptr<nn::Optimizer> opt;  // null when frozen
   // A part trained alongside another network: its optimizer is zeroed and stepped whenever that
   // network's is (Run::optimizers), e.g. feature adapters or masks with G. "" = on its own.

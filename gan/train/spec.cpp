@@ -160,8 +160,8 @@ std::vector<SpecField> build_fields() {
   t.push_back(
       choice("/data/direction", {"AtoB", "BtoA"}, "AtoB", "aligned_folder: BtoA swaps the halves"));
   t.push_back(section("/losses", "adversarial loss and the weights of the other terms"));
-  t.push_back(
-      choice("/losses/gan_mode", {"lsgan", "vanilla", "hinge", "wgan"}, "lsgan", "gan/train/losses.h"));
+  t.push_back(choice("/losses/gan_mode", {"lsgan", "vanilla", "hinge", "wgan"}, "lsgan",
+                     "gan/train/losses.h"));
   t.push_back(
       number("/losses/lambda_l1", 0, 0, false, kInf, false, "L1(G(a), b) weight (pix2pix: 100)"));
   t.push_back(number("/losses/lambda_cycle", 0, 0, false, kInf, false,
@@ -173,9 +173,10 @@ std::vector<SpecField> build_fields() {
                      "engine does not have yet, so only 0 is accepted for now"));
   t.push_back(integer("/losses/pool_size", 50, 0, kMaxInt,
                       "unpaired: image pool of past fakes for D (CycleGAN: 50; 0 = none)"));
-  t.push_back(section("/optim",
-                     "one optimizer per trainable network: G's (also G_B's in CycleGAN), D's (also "
-                     "D_B's), and one per network a technique trains"));
+  t.push_back(
+      section("/optim",
+              "one optimizer per trainable network: G's (also G_B's in CycleGAN), D's (also "
+              "D_B's), and one per network a technique trains"));
   optim_fields(t, "G", "G");
   optim_fields(t, "D", "D");
   t.push_back(section("/schedule", "run length and learning-rate decay (nn/schedule.h)"));
@@ -355,10 +356,13 @@ json check_net_ref(const SpecField& f, const json& v) {
       fail(p + "/" + escape_key(it.key()),
            "unknown key '" + it.key() + "'; did you mean '" + nearest(it.key(), keys) + "'?");
   if (v.contains("run") == v.contains("file"))
-    fail(p, "expected exactly one of \"run\" (a run directory) or \"file\" (a safetensors file), "
-            "got " + shown(v));
+    fail(p,
+         "expected exactly one of \"run\" (a run directory) or \"file\" (a safetensors file), "
+         "got " +
+             shown(v));
   for (const char* k : {"run", "file", "net", "prefix"})
-    if (v.contains(k) && (!v[k].is_string() || (v[k].get<std::string>().empty() && k != std::string("prefix"))))
+    if (v.contains(k) &&
+        (!v[k].is_string() || (v[k].get<std::string>().empty() && k != std::string("prefix"))))
       fail_expected(p + "/" + k, "a non-empty string", v[k]);
   if (v.contains("step")) {
     if (!v.contains("run")) fail(p + "/step", "only a run reference takes a step");
@@ -375,7 +379,8 @@ json check_net_ref(const SpecField& f, const json& v) {
       fail_expected(mp, "{\"name\": a registry name, \"options\": {...}}", m);
     for (auto it = m.begin(); it != m.end(); ++it)
       if (it.key() != "name" && it.key() != "options")
-        fail(mp + "/" + escape_key(it.key()), "unknown key '" + it.key() + "'; expected name, options");
+        fail(mp + "/" + escape_key(it.key()),
+             "unknown key '" + it.key() + "'; expected name, options");
     const std::vector<std::string> names = model_names();
     const std::string name = m["name"];
     if (std::find(names.begin(), names.end(), name) == names.end())
@@ -385,7 +390,8 @@ json check_net_ref(const SpecField& f, const json& v) {
       if (!m["options"].is_object()) fail_expected(mp + "/options", "an object", m["options"]);
       for (auto it = m["options"].begin(); it != m["options"].end(); ++it)
         if (!(it->is_string() || it->is_number() || it->is_boolean()))
-          fail_expected(mp + "/options/" + escape_key(it.key()), "a string, number or boolean", *it);
+          fail_expected(mp + "/options/" + escape_key(it.key()), "a string, number or boolean",
+                        *it);
     }
   }
   return v;
@@ -404,10 +410,11 @@ class Resolver {
     for (auto it = v.begin(); it != v.end(); ++it)
       if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
         if (keys.empty())
-          fail(pointer + "/" + escape_key(it.key()),
-               "unknown key '" + it.key() + "'; " +
-                   (pointer == "/technique/params" ? "no technique is named (technique.name is null)"
-                                                   : "this object takes no keys"));
+          fail(
+              pointer + "/" + escape_key(it.key()),
+              "unknown key '" + it.key() + "'; " +
+                  (pointer == "/technique/params" ? "no technique is named (technique.name is null)"
+                                                  : "this object takes no keys"));
         fail(pointer + "/" + escape_key(it.key()),
              "unknown key '" + it.key() + "'; did you mean '" + nearest(it.key(), keys) + "'?");
       }
@@ -571,11 +578,12 @@ json resolve_spec(const json& spec) {
         const std::vector<std::string> known = technique_names();
         std::string list;
         for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
-        fail("/technique/name", "unknown technique " + shown(name) + "; known: " +
-                                    (list.empty() ? "none (this program has no techniques)" : list) +
-                                    (known.empty() ? "" : "; did you mean \"" +
-                                                              nearest(name.get<std::string>(), known) +
-                                                              "\"?"));
+        fail("/technique/name",
+             "unknown technique " + shown(name) +
+                 "; known: " + (list.empty() ? "none (this program has no techniques)" : list) +
+                 (known.empty()
+                      ? ""
+                      : "; did you mean \"" + nearest(name.get<std::string>(), known) + "\"?"));
       }
     }
   }
@@ -711,7 +719,9 @@ std::string schema_table(const std::vector<SpecField>& table, const std::string&
         break;
       case FieldKind::net_ref:
         type = "network reference";
-        allowed = "`{\"run\", \"net\", \"step\"}` or `{\"file\", \"net\" | \"model\", \"prefix\"}`";
+        allowed =
+            "`{\"run\", \"net\", \"step\"}`, `{\"file\", \"net\"}` or `{\"file\", \"model\", "
+            "\"prefix\"}`";
         break;
     }
     if (f.nullable) type += " or null";

@@ -22,8 +22,9 @@ struct Hooks {
 
 Hooks hooks_of(Run& run, Technique* tech) {
   if (!tech) return {};
-  return {[&run, tech](StepTensors& t, const Tensor& loss,
-                       Scalars& log) { return tech->d_loss(run, t, loss, log); },
+  return {[&run, tech](StepTensors& t, const Tensor& loss, Scalars& log) {
+            return tech->d_loss(run, t, loss, log);
+          },
           [&run, tech](StepTensors& t, const Tensor& loss, Scalars& log) {
             return tech->g_loss(run, t, loss, log);
           }};

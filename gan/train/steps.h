@@ -82,7 +82,7 @@ struct GenerationStep {
   std::vector<Tensor> d_params;  // frozen for G's part (nn::FreezeScope)
   GanMode mode = GanMode::lsgan;
   std::vector<nn::Optimizer*> opt_D, opt_G;  // each part zeroes, then steps, these
-  LossHook d_hook, g_hook;                    // may be empty
+  LossHook d_hook, g_hook;                   // may be empty
 };
 Scalars generation_step(const GenerationStep& step, const GanBatch& batch, StepTensors& t);
 

@@ -148,8 +148,7 @@ TEST_CASE("osgan on cuda: one-stage gradients equal the CPU's", "[train]") {
     CHECK(sg.loss_G == Approx(sc.loss_G).epsilon(1e-4));
     CHECK(sg.dead == sc.dead);
     for (const char* name : {"G", "D"}) {
-      const auto pc = cpu.module(name).named_parameters(),
-                 pg = gpu.module(name).named_parameters();
+      const auto pc = cpu.module(name).named_parameters(), pg = gpu.module(name).named_parameters();
       REQUIRE(pc.size() == pg.size());
       for (size_t i = 0; i < pc.size(); ++i) {
         INFO(pc[i].first);
