@@ -169,6 +169,38 @@ const gan::RegisterTechnique probe_registration{[] {
   return i;
 }()};
 
+// A teacher pair trained online beside the run's G and D: each step the task's step on the
+// teacher pair (its own Roles), then on the student pair.
+class OnlineTeacher : public gan::Technique {
+ public:
+  std::string name() const override { return "test_online"; }
+  void setup(gan::Run& run) override {
+    for (const char* role : {"G", "D"}) {
+      const json model = run.net(role).model;
+      run.add_trainable(std::string(role) + "_t", gan::make_described_model(model),
+                        std::string(role) + "_t", model);
+    }
+  }
+  bool step(gan::Run& run, const data::Batch& batch, gan::Scalars& log) override {
+    gan::Roles teacher;
+    teacher.G = "G_t";
+    teacher.D = "D_t";
+    log = gan::prefixed("teacher_", gan::task_step(run, batch, nullptr, teacher));
+    for (auto& kv : gan::task_step(run, batch, this)) log.push_back(kv);
+    return true;
+  }
+};
+
+const gan::RegisterTechnique online_registration{[] {
+  gan::TechniqueInfo i;
+  i.name = "test_online";
+  i.summary = "tests: a teacher pair trained online by the task's own step";
+  i.networks = {{"G_t", "the teacher G"}, {"D_t", "the teacher D"}};
+  i.make = [](const json&) { return std::make_unique<OnlineTeacher>(); };
+  i.listed = false;
+  return i;
+}()};
+
 json with_technique(json s, const std::string& name, json params = json::object()) {
   s["technique"] = {{"name", name}, {"params", std::move(params)}};
   return s;
@@ -313,6 +345,36 @@ TEST_CASE("platform: technique networks and state resume bit-identically; the st
              Contains("student.main.0.weight") || Contains("main.0.weight (checkpoint [2, 2]"));
 }
 
+TEST_CASE("platform: a technique runs the task's step on networks of its own (an online teacher)",
+          "[platform]") {
+  REQUIRE_FASHION();
+  auto spec = [](const std::string& out) {
+    json s = with_technique(tiny_spec(out), "test_online");
+    s["schedule"] = {{"steps", 4}};
+    s["optim"]["G_t"] = {{"lr", 1e-3}};
+    return s;
+  };
+  const std::string split = out_dir("online_split");
+  const gan::TrainResult whole = run(spec(out_dir("online_whole")));
+  const gan::TrainResult first = run(spec(split), 2);
+  run(spec(split), -1, first.run_dir);
+  const gan::RunCheckpoint a = gan::load_run_checkpoint(whole.run_dir);
+  check_same_state(a.tensors, gan::load_run_checkpoint(first.run_dir).tensors);
+  check_same_losses(metrics(whole.run_dir), metrics(first.run_dir));
+  const json last = metrics(whole.run_dir).back();
+  for (const char* k : {"teacher_d_loss", "teacher_g_loss", "d_loss", "g_loss", "lr_G_t"}) {
+    INFO(k);
+    CHECK(last.contains(k));
+  }
+  CHECK(last["lr_G_t"] == 1e-3);
+  // Each pair stepped by its own optimizers, once per step.
+  for (const char* k : {"opt_G.step", "opt_D.step", "opt_G_t.step", "opt_D_t.step"}) {
+    INFO(k);
+    CHECK(a.tensors.at(k).item() == 4);
+  }
+  CHECK_FALSE(same(a.tensors.at("G.main.0.weight"), a.tensors.at("G_t.main.0.weight")));
+}
+
 TEST_CASE("platform: a frozen teacher never changes nor gets a gradient; gradients pass through it",
           "[platform]") {
   REQUIRE_FASHION();
@@ -373,6 +435,14 @@ TEST_CASE("platform: bad teacher references are errors naming the field and what
   };
   CHECK_THAT(attempt({{"run", "/nonexistent/run"}}),
              Contains("/technique/params/teacher/run: /nonexistent/run: no such run directory"));
+  {
+    // A spec error (the CLI exits 2), thrown before the run directory is made.
+    const std::string out = out_dir("bad_teacher_type");
+    json s = with_technique(tiny_spec(out), "test_teacher_d",
+                            {{"teacher", {{"run", "/nonexistent/run"}}}});
+    CHECK_THROWS_AS(run(s), gan::SpecError);
+    CHECK_FALSE(fs::exists(fs::path(out) / "tiny"));
+  }
   CHECK_THAT(attempt({{"run", teacher_run}, {"net", "D"}, {"step", 3}}),
              Contains("/technique/params/teacher/step: ") && Contains("no checkpoint at step 3") &&
                  Contains("it has: ") && Contains("step_000002"));
