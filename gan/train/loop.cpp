@@ -238,7 +238,8 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
   if (ckpt) {
     ro.resuming = true;
     auto nets = ckpt->metadata.find("networks");
-    if (nets != ckpt->metadata.end()) ro.pinned = json::parse(nets->second);
+    if (nets != ckpt->metadata.end()) ro.pinned = json::parse(nets->second, nullptr, false);
+    if (!ro.pinned.is_array()) ro.pinned = json::array();
   }
   Run run(spec, ro);
   if (tech) tech->setup(run);

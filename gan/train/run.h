@@ -44,7 +44,7 @@ class Run {
     // A resume: init_from is skipped (the checkpoint holds the weights) and each teacher must be
     // the file `pinned` (the checkpoint's metadata "networks") records, by SHA-256.
     bool resuming = false;
-    nlohmann::json pinned = nlohmann::json::object();
+    nlohmann::json pinned = nlohmann::json::array();
   };
   // Builds the task's networks (G, D; unpaired also G2, D2 and the pools of D and D2) with their
   // optimizers, loads their init_from and the teachers the technique's parameters name, and
