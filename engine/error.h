@@ -13,6 +13,14 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An error's message without the " [file:line]" GANLITE_CHECK appends, for a message that names a
+// spec field or a file instead.
+inline std::string without_location(const std::exception& e) {
+  std::string m = e.what();
+  const size_t at = m.rfind(" [");
+  return at != std::string::npos && !m.empty() && m.back() == ']' ? m.substr(0, at) : m;
+}
+
 namespace detail {
 template <class... Args>
 std::string concat(const Args&... args) {

@@ -289,4 +289,11 @@ Safetensors load_safetensors(const std::string& path) {
   return out;
 }
 
+TensorMap tensors_under(const TensorMap& all, const std::string& prefix) {
+  TensorMap out;
+  for (auto it = all.lower_bound(prefix); it != all.end() && it->first.rfind(prefix, 0) == 0; ++it)
+    out[it->first.substr(prefix.size())] = it->second;
+  return out;
+}
+
 }  // namespace ganlite

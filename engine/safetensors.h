@@ -28,4 +28,8 @@ void save_safetensors(const std::string& path, const TensorMap& tensors,
 // keys, a wrong checksum) raise ganlite::Error naming the file and the key.
 Safetensors load_safetensors(const std::string& path);
 
+// The entries of `all` whose names start with `prefix`, the prefix removed ("G.main.0.weight"
+// under "G." is "main.0.weight"): one network's state_dict out of a checkpoint.
+TensorMap tensors_under(const TensorMap& all, const std::string& prefix);
+
 }  // namespace ganlite

@@ -206,13 +206,6 @@ json with_technique(json s, const std::string& name, json params = json::object(
   return s;
 }
 
-TensorMap with_prefix(const TensorMap& all, const std::string& prefix) {
-  TensorMap out;
-  for (const auto& [k, t] : all)
-    if (k.rfind(prefix, 0) == 0) out[k] = t;
-  return out;
-}
-
 double norm_of(const Tensor& t) {
   double s = 0;
   for (double v : t.to(DType::f64).to_vector<double>()) s += v * v;

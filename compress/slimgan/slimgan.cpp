@@ -26,13 +26,6 @@ constexpr const char* kParams = "/technique/params";
   throw gan::SpecError(pointer + ": " + message);
 }
 
-// An engine error's message without its " [file:line]" tail, for a SpecError.
-std::string bare_message(const Error& e) {
-  std::string m = e.what();
-  size_t at = m.rfind(" [");
-  return at != std::string::npos && !m.empty() && m.back() == ']' ? m.substr(0, at) : m;
-}
-
 std::string list_string(const std::vector<double>& widths) {
   return "[" + gan::widths_string(widths) + "]";
 }
@@ -45,7 +38,7 @@ std::vector<double> option_widths(const json& options, const std::string& pointe
   try {
     return gan::parse_widths(text, pointer + "/widths");
   } catch (const Error& e) {
-    throw gan::SpecError(bare_message(e));
+    throw gan::SpecError(without_location(e));
   }
 }
 
@@ -112,7 +105,7 @@ void check_slimgan_spec(json& spec) {
     try {
       gan::check_widths("slimgan", w);
     } catch (const Error& e) {
-      spec_error(ptr + "/widths", bare_message(e));
+      spec_error(ptr + "/widths", without_location(e));
     }
     if (w != g_widths)
       spec_error(ptr + "/widths", list_string(w) + " differs from model.G's widths " +

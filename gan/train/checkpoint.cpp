@@ -20,14 +20,6 @@ void put(TensorMap& out, const std::string& prefix, const TensorMap& part) {
   for (const auto& [k, t] : part) out[prefix + k] = t;
 }
 
-// The entries of `all` under `prefix`, with the prefix removed.
-TensorMap take(const TensorMap& all, const std::string& prefix) {
-  TensorMap out;
-  for (auto it = all.lower_bound(prefix); it != all.end() && it->first.rfind(prefix, 0) == 0; ++it)
-    out[it->first.substr(prefix.size())] = it->second;
-  return out;
-}
-
 bool holds(const TensorMap& all, const std::string& prefix) {
   auto it = all.lower_bound(prefix);
   return it != all.end() && it->first.rfind(prefix, 0) == 0;
@@ -39,7 +31,7 @@ void put_pool(TensorMap& out, const std::string& prefix, const ImagePool& pool) 
 }
 
 void load_pool(const TensorMap& all, const std::string& prefix, ImagePool& pool, Device device) {
-  TensorMap part = take(all, prefix);
+  TensorMap part = tensors_under(all, prefix);
   std::vector<Tensor> images(part.size());
   for (auto& [k, t] : part) {
     size_t used = 0;
@@ -61,7 +53,7 @@ void load_pool(const TensorMap& all, const std::string& prefix, ImagePool& pool,
 
 void load_net(const TensorMap& all, const std::string& name, nn::Module& net) {
   try {
-    net.load_state_dict(take(all, name + "."));
+    net.load_state_dict(tensors_under(all, name + "."));
   } catch (const Error& e) {
     throw Error("checkpoint: network '" + name + "': " + e.what());
   }
@@ -111,10 +103,10 @@ void Run::load_state_tensors(const TensorMap& all, Technique* technique, int for
   for (const auto& n : networks_)
     if (n->trainable()) {
       load_net(all, n->name, *n->module);
-      n->opt->load_state_dict(take(all, "opt_" + n->name + "."));
+      n->opt->load_state_dict(tensors_under(all, "opt_" + n->name + "."));
     }
   for (const auto& [d, pool] : pools_) load_pool(all, "pool_" + d + ".", *pool, device);
-  if (technique) technique->load_state(take(all, "technique."));
+  if (technique) technique->load_state(tensors_under(all, "technique."));
 }
 
 void save_run_checkpoint(const Run& run, const Technique* technique, const std::string& dir) {
@@ -243,7 +235,7 @@ Safetensors export_networks(const RunCheckpoint& c, const std::vector<std::strin
   const json all = networks_of(c);
   for (const std::string& name : nets) {
     load_network(c, name);  // refuses a checkpoint that does not fit its description
-    for (auto& [k, t] : take(c.tensors, name + ".")) out.tensors[name + "." + k] = t;
+    for (auto& [k, t] : tensors_under(c.tensors, name + ".")) out.tensors[name + "." + k] = t;
     json entry = {
         {"name", name}, {"model", network_model(c, name)}, {"optim", nullptr}, {"source", nullptr}};
     for (const json& n : all)

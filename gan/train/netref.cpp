@@ -17,13 +17,6 @@ using nlohmann::json;
   throw SpecError(pointer + ": " + message);
 }
 
-// An engine error's message without its " [file:line]" tail.
-std::string bare(const Error& e) {
-  std::string m = e.what();
-  const size_t at = m.rfind(" [");
-  return at != std::string::npos && !m.empty() && m.back() == ']' ? m.substr(0, at) : m;
-}
-
 fs::path step_file(const fs::path& run, int64_t step) {
   char name[64];
   std::snprintf(name, sizeof name, "step_%06lld.safetensors", (long long)step);
@@ -71,13 +64,6 @@ std::string short_hash(const std::string& sha) {
 std::string describe(const NetSource& s) {
   return s.file + " (sha256 " + short_hash(s.sha256) + "...," +
          (s.step >= 0 ? " step " + std::to_string(s.step) : " a plain state_dict") + ")";
-}
-
-TensorMap under(const TensorMap& all, const std::string& prefix) {
-  TensorMap out;
-  for (auto it = all.lower_bound(prefix); it != all.end() && it->first.rfind(prefix, 0) == 0; ++it)
-    out[it->first.substr(prefix.size())] = it->second;
-  return out;
 }
 
 std::string model_text(const json& model) {
@@ -128,7 +114,7 @@ NetTensors read_net_ref(const json& ref, const std::string& pointer, const std::
   try {
     st = load_safetensors(file);
   } catch (const Error& e) {
-    ref_error(pointer, bare(e));
+    ref_error(pointer, without_location(e));
   }
   NetTensors out;
   out.source.pointer = pointer;
@@ -145,7 +131,7 @@ NetTensors read_net_ref(const json& ref, const std::string& pointer, const std::
       ref_error(pointer + (ref.contains("net") ? "/net" : ""),
                 file + " has no network '" + net + "' (it holds: " + list + ")");
     }
-    out.tensors = under(c.tensors, net + ".");
+    out.tensors = tensors_under(c.tensors, net + ".");
     out.model = network_model(c, net);
     out.source.step = c.step;
     out.source.net = net;
@@ -157,7 +143,7 @@ NetTensors read_net_ref(const json& ref, const std::string& pointer, const std::
                   " is a plain state_dict (no ganlite metadata): pick its tensors with "
                   "\"prefix\" and describe them with \"model\"");
   const std::string prefix = ref.value("prefix", "");
-  out.tensors = under(st.tensors, prefix);
+  out.tensors = tensors_under(st.tensors, prefix);
   if (out.tensors.empty()) {
     std::string some;
     int k = 0;
@@ -185,12 +171,13 @@ nn::ModulePtr load_net_ref(const json& ref, const std::string& pointer,
   try {
     net = make_described_model(nt.model);
   } catch (const Error& e) {
-    ref_error(pointer + (ref.contains("model") ? "/model" : ""), bare(e));
+    ref_error(pointer + (ref.contains("model") ? "/model" : ""), without_location(e));
   }
   try {
     net->load_state_dict(nt.tensors);
   } catch (const Error& e) {
-    ref_error(pointer, nt.source.file + " does not fit " + model_text(nt.model) + ": " + bare(e));
+    ref_error(pointer, nt.source.file + " does not fit " + model_text(nt.model) + ": " +
+                           without_location(e));
   }
   net->eval();
   if (source) *source = nt.source;
@@ -204,8 +191,8 @@ NetSource init_from_ref(nn::Module& net, const json& ref, const std::string& poi
   try {
     net.load_state_dict(nt.tensors);
   } catch (const Error& e) {
-    ref_error(pointer,
-              "the tensors of " + describe(nt.source) + " do not fit this network: " + bare(e));
+    ref_error(pointer, "the tensors of " + describe(nt.source) +
+                           " do not fit this network: " + without_location(e));
   }
   return nt.source;
 }

@@ -19,15 +19,15 @@ json model_of(const json& spec, const char* which) {
   return {{"name", m["name"]}, {"options", m["options"]}};
 }
 
-bool valid_name(const std::string& s) {
+}  // namespace
+
+bool valid_network_name(const std::string& s) {
   return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
          std::all_of(
              s.begin(), s.end(),
              [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }) &&
          s.rfind("opt_", 0) != 0 && s.rfind("pool_", 0) != 0 && s != "technique";
 }
-
-}  // namespace
 
 Run::Run(json resolved_spec, Options options)
     : spec(std::move(resolved_spec)), options_(std::move(options)) {
@@ -101,7 +101,7 @@ Run::Run(json resolved_spec, Options options)
 }
 
 Network& Run::add(std::unique_ptr<Network> n) {
-  GANLITE_CHECK(valid_name(n->name), "Run: network name '", n->name,
+  GANLITE_CHECK(valid_network_name(n->name), "Run: network name '", n->name,
                 "' must be an identifier not starting with opt_ or pool_");
   GANLITE_CHECK(!find(n->name), "Run: a network '", n->name, "' exists already");
   networks_.push_back(std::move(n));

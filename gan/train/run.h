@@ -22,6 +22,10 @@ namespace ganlite::gan {
 
 class Technique;
 
+// A network's name: an identifier, not starting with opt_ or pool_ and not "technique" (the
+// checkpoint's other prefixes).
+bool valid_network_name(const std::string& name);
+
 struct Network {
   std::string name;
   nn::ModulePtr module;

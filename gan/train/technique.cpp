@@ -1,10 +1,9 @@
 #include "gan/train/technique.h"
 
-#include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "engine/error.h"
+#include "gan/train/run.h"
 
 namespace ganlite::gan {
 namespace {
@@ -14,24 +13,17 @@ std::map<std::string, TechniqueInfo>& registry() {
   return table;
 }
 
-bool identifier(const std::string& s) {
-  return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
-         std::all_of(s.begin(), s.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-         });
-}
-
 }  // namespace
 
 RegisterTechnique::RegisterTechnique(TechniqueInfo info) {
-  GANLITE_CHECK(identifier(info.name) && info.make, "RegisterTechnique: '", info.name,
+  GANLITE_CHECK(valid_network_name(info.name) && info.make, "RegisterTechnique: '", info.name,
                 "' needs an identifier name and a factory");
   GANLITE_CHECK(!registry().count(info.name), "RegisterTechnique: '", info.name,
                 "' is registered twice");
   for (const auto& [net, what] : info.networks)
-    GANLITE_CHECK(identifier(net) && net != "G" && net != "D" && net != "G2" && net != "D2",
+    GANLITE_CHECK(valid_network_name(net) && net != "G" && net != "D" && net != "G2" && net != "D2",
                   "RegisterTechnique: ", info.name, " network '", net,
-                  "' must be an identifier other than the task's G, D, G2, D2");
+                  "' must be a network name (run.h) other than the task's G, D, G2, D2");
   const std::string name = info.name;
   registry().emplace(name, std::move(info));
 }
