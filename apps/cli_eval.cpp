@@ -1,9 +1,9 @@
 // ganlite eval: quality metrics of a trained checkpoint (gan/eval/evaluate.h, docs/metrics.md).
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include "apps/cli.h"
+#include "engine/files.h"
 #include "gan/eval/evaluate.h"
 
 namespace ganlite::cli {
@@ -64,7 +64,7 @@ int cmd_eval(const std::vector<std::string>& args) {
       std::snprintf(w, sizeof w, "_w%g", o.width);
       name += w;
     }
-    std::ofstream(fs::path(path) / (name + ".json")) << m.dump(2) << "\n";
+    write_file_atomically((fs::path(path) / (name + ".json")).string(), m.dump(2) + "\n", "eval");
   }
   if (json) {
     std::printf("%s\n", m.dump(2).c_str());

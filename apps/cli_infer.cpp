@@ -5,6 +5,7 @@
 
 #include "apps/cli.h"
 #include "engine/autograd.h"
+#include "engine/files.h"
 #include "engine/image.h"
 #include "engine/ops.h"
 #include "gan/train/spec.h"
@@ -97,7 +98,7 @@ int cmd_infer(const std::vector<std::string>& args) {
                        gan::network_model(c, net)["name"].get<std::string>() + ") is not");
     nn::set_width_mult(*G, width);
   }
-  fs::create_directories(output);
+  make_directories(output, "--output");
   NoGradGuard ng;
 
   if (!translate) {

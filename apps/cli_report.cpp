@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "apps/cli.h"
+#include "engine/files.h"
 #include "gan/eval/report.h"
 #include "gan/train/checkpoint.h"
 
@@ -53,11 +54,11 @@ int cmd_report(const std::vector<std::string>& args) {
   if (run_dir.empty() || !fs::is_directory(run_dir))
     throw UsageError("report: RUN_DIR (a run directory) is required");
   const gan::RunCheckpoint c = gan::load_run_checkpoint(run_dir);
-  fs::create_directories(fs::path(run_dir) / "samples");
+  make_directories((fs::path(run_dir) / "samples").string(), "report");
   o.grid_path = (fs::path(run_dir) / "samples" / "report.png").string();
   nlohmann::ordered_json rep = gan::generation_report(c, fs::path(run_dir).filename().string(), o);
   rep["train_seconds"] = train_seconds(run_dir);
-  std::ofstream(fs::path(run_dir) / "report.json") << rep.dump(2) << "\n";
+  write_file_atomically((fs::path(run_dir) / "report.json").string(), rep.dump(2) + "\n", "report");
   if (json)
     std::printf("%s\n", rep.dump(2).c_str());
   else

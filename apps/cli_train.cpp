@@ -14,13 +14,18 @@ namespace {
 void print_train_help() {
   std::printf(
       "usage: ganlite train SPEC.json [--set a.b=value]... [--out DIR] [--device cpu|cuda]\n"
-      "       ganlite train [SPEC.json] --resume RUN_DIR\n\n"
+      "       ganlite train [SPEC.json] --resume RUN_DIR|CHECKPOINT [--from NAME]\n\n"
       "  SPEC.json         the run spec (docs/spec.md); the run directory is out_dir/name\n"
       "  --set a.b=value   override a spec field (validated like the file)\n"
       "  --out DIR         parent of the run directory (spec logging.out_dir)\n"
       "  --device D        cpu or cuda (spec device)\n"
       "  --resume RUN_DIR  continue RUN_DIR from checkpoints/latest.safetensors, bit-identically;\n"
-      "                    without SPEC.json the run's spec.resolved.json is used\n"
+      "                    without SPEC.json the run's spec.resolved.json is used; a checkpoint\n"
+      "                    file in RUN_DIR/checkpoints/ resumes from that checkpoint\n"
+      "  --from NAME       with --resume RUN_DIR: resume from checkpoints/NAME.safetensors (e.g.\n"
+      "                    step_000030, when latest is damaged) or a checkpoint path\n"
+      "  --allow-thread-change  resume a CPU run on another thread count than it was trained\n"
+      "                    on (its bits then differ from an uninterrupted run's; refused otherwise)\n"
       "  --stop-after N    stop once N steps are done, with a checkpoint (as Ctrl-C does)\n"
       "  --time-limit S    stop once S seconds of training have passed, with a checkpoint\n"
       "  --threads N       CPU threads (default: all cores)\n"
@@ -49,6 +54,10 @@ int cmd_train(const std::vector<std::string>& args) {
       device = r.value(a);
     } else if (a == "--resume") {
       opt.resume_dir = r.value(a);
+    } else if (a == "--from") {
+      opt.resume_from = r.value(a);
+    } else if (a == "--allow-thread-change") {
+      opt.allow_thread_change = true;
     } else if (a == "--stop-after") {
       opt.stop_after = parse_nonnegative(a, r.value(a));
     } else if (a == "--time-limit") {
@@ -64,9 +73,12 @@ int cmd_train(const std::vector<std::string>& args) {
       throw UsageError("train: unexpected argument " + a + " (see ganlite train --help)");
     }
   }
+  if (!opt.resume_from.empty() && opt.resume_dir.empty())
+    throw UsageError("train: --from needs --resume RUN_DIR");
   if (spec_path.empty()) {
     if (opt.resume_dir.empty()) throw UsageError("train: SPEC.json is required");
-    spec_path = (std::filesystem::path(opt.resume_dir) / "spec.resolved.json").string();
+    const gan::ResumePoint at = gan::resume_point(opt.resume_dir, opt.resume_from);
+    spec_path = (std::filesystem::path(at.run_dir) / "spec.resolved.json").string();
   }
   nlohmann::json spec = gan::read_spec_file(spec_path);
   for (const auto& s : sets) gan::apply_spec_override(spec, s);
@@ -79,7 +91,8 @@ int cmd_train(const std::vector<std::string>& args) {
 }
 
 const RegisterCommand reg{{"train",
-                           "train SPEC.json [--set a.b=value]... [--resume RUN_DIR] [--out DIR]\n"
+                           "train SPEC.json [--set a.b=value]... [--resume RUN_DIR [--from NAME]] "
+                           "[--out DIR]\n"
                            "        train from a spec; resume a run bit-identically",
                            cmd_train}};
 

@@ -48,5 +48,13 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     std::fprintf(stderr, "ganlite: %s\n", e.what());
     return 1;
+  } catch (const std::exception& e) {
+    // Not ours (the standard library's filesystem or allocation errors): still a message and an
+    // exit code, never an abort.
+    std::fprintf(stderr, "ganlite: %s: %s\n", args.empty() ? "" : args[0].c_str(), e.what());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "ganlite: %s: an unknown error\n", args.empty() ? "" : args[0].c_str());
+    return 1;
   }
 }

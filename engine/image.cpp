@@ -3,11 +3,8 @@
 // so those formats never reach a decoder. STBI_MAX_DIMENSIONS is a second line behind our caps.
 #include "engine/image.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -32,6 +29,8 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
+
+#include "engine/files.h"
 
 namespace ganlite {
 namespace fs = std::filesystem;
@@ -67,34 +66,6 @@ void check_dims(const std::string& path, int w, int h, const ImageLimits& limits
 uint8_t to_byte(float v) {
   float x = std::round((std::clamp(v, -1.0f, 1.0f) + 1.0f) * 127.5f);
   return static_cast<uint8_t>(x);
-}
-
-void write_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
-  static std::atomic<int> counter{0};
-  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  GANLITE_CHECK(fd >= 0, "save_png: cannot create ", tmp, ": ", std::strerror(errno));
-  const uint8_t* p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    ssize_t w = ::write(fd, p, left);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      GANLITE_FAIL("save_png: writing ", tmp, " failed: ", std::strerror(err));
-    }
-    p += w;
-    left -= static_cast<size_t>(w);
-  }
-  bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    GANLITE_FAIL("save_png: cannot move ", tmp, " to ", path, ": ", std::strerror(err));
-  }
 }
 
 }  // namespace
@@ -183,7 +154,7 @@ void save_png(const std::string& path, const Tensor& images, int64_t nrow, int64
   GANLITE_CHECK(
       stbi_write_png_to_func(sink, &png, int(gw), int(gh), int(c), grid.data(), int(gw * c)),
       "save_png: encoding ", path, " failed");
-  write_atomically(path, png);
+  write_file_atomically(path, {{png.data(), png.size()}}, "save_png");
 }
 
 }  // namespace ganlite

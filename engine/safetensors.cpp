@@ -2,12 +2,9 @@
 // catches duplicate keys, which the format forbids and a plain parse would silently merge.
 #include "engine/safetensors.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -15,6 +12,8 @@
 #include <set>
 #include <tuple>
 #include <vector>
+
+#include "engine/files.h"
 
 namespace ganlite {
 namespace {
@@ -161,37 +160,11 @@ void save_safetensors(const std::string& path, const TensorMap& tensors, const M
   std::string h = header.dump();
   h.append((8 - h.size() % 8) % 8, ' ');  // the data buffer starts 8-byte aligned
 
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  GANLITE_CHECK(fd >= 0, "save_safetensors: cannot create ", tmp, ": ", std::strerror(errno));
-  auto write_all = [&](const void* p, size_t n) {
-    const char* c = static_cast<const char*>(p);
-    while (n > 0) {
-      ssize_t w = ::write(fd, c, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        int err = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        GANLITE_FAIL("save_safetensors: writing ", tmp, " failed: ", std::strerror(err));
-      }
-      c += w;
-      n -= static_cast<size_t>(w);
-    }
-  };
   uint8_t len[8];
-  uint64_t hl = h.size();
+  const uint64_t hl = h.size();
   for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>(hl >> (8 * i));
-  write_all(len, 8);
-  write_all(h.data(), h.size());
-  write_all(buffer.data(), buffer.size());
-  bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    GANLITE_FAIL("save_safetensors: cannot move ", tmp, " to ", path, ": ", std::strerror(err));
-  }
+  write_file_atomically(path, {{len, 8}, {h.data(), h.size()}, {buffer.data(), buffer.size()}},
+                        "save_safetensors");
 }
 
 Safetensors load_safetensors(const std::string& path) {

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <functional>
 
 #include "engine/autograd.h"
 #include "engine/backend.h"
+#include "engine/files.h"
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
@@ -95,7 +95,7 @@ BenchResult bench_model(const BenchOptions& o) {
   }
   if (!o.save_dir.empty()) {
     NoGradGuard ng;
-    std::filesystem::create_directories(o.save_dir);
+    make_directories(o.save_dir, "bench --save");
     TensorMap weights = net->state_dict();
     if (d)
       for (auto& [k, v] : d->state_dict()) weights["D." + k] = v;

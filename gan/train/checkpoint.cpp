@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "gan/train/run.h"
+#include "kernels/cpu/gemm.h"
 #include "gan/train/spec.h"
 #include "gan/train/technique.h"
 
@@ -118,6 +119,7 @@ void save_run_checkpoint(const Run& run, const Technique* technique, const std::
               {"gen", generator_text(run.gen)},
               {"default_gen", generator_text(default_generator())},
               {"deploy", run.deploy},
+              {"threads", std::to_string(cpu::num_threads())},
               {"networks", run.networks_json().dump()}};
   if (technique) md["technique"] = technique->name();
   const TensorMap t = run.state_tensors(technique);
@@ -132,6 +134,63 @@ void restore_run(Run& run, Technique* technique, const RunCheckpoint& c) {
   run.step = c.step;
   run.gen = generator_from(c.metadata, "gen", c.path);
   default_generator() = generator_from(c.metadata, "default_gen", c.path);
+}
+
+ResumePoint resume_point(const std::string& target, const std::string& from) {
+  std::error_code ec;
+  ResumePoint r;
+  if (fs::is_regular_file(target, ec)) {
+    const fs::path f = fs::absolute(target, ec);
+    if (f.parent_path().filename() != "checkpoints")
+      throw Error(target + ": a checkpoint to resume from must sit in RUN/checkpoints/ (the run "
+                  "directory its outputs go to); give the run directory and --from instead");
+    if (!from.empty())
+      throw Error("--resume " + target + " names a checkpoint already; leave out --from " + from);
+    r.run_dir = f.parent_path().parent_path().string();
+    r.checkpoint = target;
+    return r;
+  }
+  if (!fs::is_directory(target, ec))
+    throw Error(target + ": nothing to resume (no such run directory or checkpoint file)");
+  r.run_dir = target;
+  const fs::path ckpts = fs::path(target) / "checkpoints";
+  if (from.empty()) {
+    r.checkpoint = (ckpts / "latest.safetensors").string();
+  } else {
+    const bool path = from.find('/') != std::string::npos;
+    r.checkpoint =
+        path ? from
+             : (ckpts / (fs::path(from).extension() == ".safetensors" ? from : from + ".safetensors"))
+                   .string();
+  }
+  if (!fs::is_regular_file(r.checkpoint, ec)) {
+    std::string list;
+    for (const auto& e : fs::directory_iterator(ckpts, ec))
+      if (e.path().extension() == ".safetensors")
+        list += (list.empty() ? "" : ", ") + e.path().stem().string();
+    throw Error(target + ": nothing to resume from (no " + r.checkpoint + "); its checkpoints: " +
+                (list.empty() ? "none" : list));
+  }
+  return r;
+}
+
+std::vector<std::string> intact_checkpoints(const std::string& run_dir) {
+  std::vector<std::pair<int64_t, std::string>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(run_dir) / "checkpoints", ec)) {
+    if (e.path().extension() != ".safetensors") continue;
+    try {
+      found.emplace_back(load_run_checkpoint(e.path().string()).step, e.path().stem().string());
+    } catch (const std::exception&) {
+      // damaged: not listed
+    }
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second > b.second;
+  });
+  std::vector<std::string> out;
+  for (const auto& [step, name] : found) out.push_back(name);
+  return out;
 }
 
 std::string resolve_checkpoint_path(const std::string& p) {

@@ -37,6 +37,15 @@ RunCheckpoint load_run_checkpoint(const std::string& path);
 // state, the step and both random generators).
 void save_run_checkpoint(const Run& run, const Technique* technique, const std::string& dir);
 void restore_run(Run& run, Technique* technique, const RunCheckpoint& checkpoint);
+// Where a resume continues: `target` is a run directory (its latest checkpoint, or `from`: a
+// checkpoint's name, "step_000030", or path) or a checkpoint file inside RUN/checkpoints/.
+// Errors name what is missing and list the run's checkpoints.
+struct ResumePoint {
+  std::string run_dir, checkpoint;
+};
+ResumePoint resume_point(const std::string& target, const std::string& from = "");
+// The names of a run's checkpoints that load intact (every byte checked), newest step first.
+std::vector<std::string> intact_checkpoints(const std::string& run_dir);
 // A checkpoint file as it is, or a run directory's checkpoints/latest.safetensors; an error
 // naming the path when there is none.
 std::string resolve_checkpoint_path(const std::string& run_dir_or_file);

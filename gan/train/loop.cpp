@@ -10,11 +10,13 @@
 #include <sstream>
 
 #include "engine/autograd.h"
+#include "engine/files.h"
 #include "engine/image.h"
 #include "engine/ops.h"
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
 #include "nn/cond_bn.h"
+#include "kernels/cpu/gemm.h"
 #include "nn/scope.h"
 
 namespace ganlite::gan {
@@ -105,6 +107,46 @@ void check_resumable(const json& spec, const json& saved, const std::string& fil
   for (const auto& d : diff) fields += (fields.empty() ? "" : ", ") + d["path"].get<std::string>();
   throw SpecError("the spec differs from the one " + file + " was trained with, at " + fields +
                   " (a resumed run may change only schedule.steps/epochs, logging and device)");
+}
+
+// A new run's directory: out_dir a directory (or not there yet), and no trace of another run
+// (a checkpoint of any step, metrics), so a new run never writes over one.
+void check_new_run_dir(const std::string& out_dir, const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(out_dir, ec) && !fs::is_directory(out_dir, ec))
+    throw SpecError("/logging/out_dir: " + out_dir + " is a file, not a directory");
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw Error(dir.string() + " (the run directory) exists and is not a directory");
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(dir / "checkpoints", ec))
+    if (e.path().extension() == ".safetensors") found.push_back(e.path().string());
+  std::sort(found.begin(), found.end());
+  if (fs::file_size(dir / "metrics.jsonl", ec) > 0 && !ec)
+    found.push_back((dir / "metrics.jsonl").string());
+  if (found.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < found.size() && i < 3; ++i) list += (i ? ", " : "") + found[i];
+  if (found.size() > 3) list += ", ...";
+  throw Error(dir.string() + " already holds a run (" + list + "): pass --resume " +
+              dir.string() + " (with --from NAME to pick a checkpoint) to continue it, or choose "
+              "another name or --out");
+}
+
+// A CPU run's bits depend on the thread count (docs/architecture.md): a resume on another count
+// would diverge from the uninterrupted run without a word.
+void check_threads(const RunCheckpoint& c, bool allow_change) {
+  auto it = c.metadata.find("threads");
+  if (it == c.metadata.end() || c.spec["device"] != "cpu") return;
+  const int now = cpu::num_threads();
+  if (it->second == std::to_string(now)) return;
+  const std::string what = c.path + " was written by a run on " + it->second +
+                           " CPU threads; this one has " + std::to_string(now) +
+                           ", and a CPU run's bits depend on the thread count, so the resumed run "
+                           "will not repeat the uninterrupted one";
+  if (!allow_change)
+    throw Error(what + ". Resume with --threads " + it->second +
+                ", or pass --allow-thread-change to continue anyway");
+  std::fprintf(stderr, "ganlite: warning: %s\n", what.c_str());
 }
 
 // Fixed inputs for the sample grids, so that grids of one run are comparable over time.
@@ -209,22 +251,33 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
   if (!opt.out_dir.empty()) spec["logging"]["out_dir"] = opt.out_dir;
   const json& lg = spec["logging"];
   const bool resume = !opt.resume_dir.empty();
+  std::error_code ec;
+  std::optional<ResumePoint> from;
+  if (resume) from = resume_point(opt.resume_dir, opt.resume_from);
   const fs::path dir =
-      resume ? fs::path(opt.resume_dir)
+      resume ? fs::path(from->run_dir)
              : fs::path(lg["out_dir"].get<std::string>()) / spec["name"].get<std::string>();
   const fs::path ckpt_dir = dir / "checkpoints";
   const fs::path latest = ckpt_dir / "latest.safetensors";
-  std::error_code ec;
 
   std::optional<RunCheckpoint> ckpt;
   if (resume) {
-    if (!fs::exists(latest, ec))
-      throw Error(dir.string() + ": nothing to resume (no " + latest.string() + ")");
-    ckpt = load_run_checkpoint(latest.string());
-    check_resumable(spec, ckpt->spec, latest.string());
-  } else if (fs::exists(latest, ec)) {
-    throw Error(dir.string() + " already holds a run (" + latest.string() + "): pass --resume " +
-                dir.string() + " to continue it, or choose another name or --out");
+    try {
+      ckpt = load_run_checkpoint(from->checkpoint);
+    } catch (const Error& e) {
+      std::string intact;
+      for (const auto& n : intact_checkpoints(dir.string()))
+        intact += (intact.empty() ? "" : ", ") + n;
+      throw Error(std::string(e.what()) + "\n" +
+                  (intact.empty() ? "no checkpoint of " + dir.string() + " loads intact"
+                                  : "intact checkpoints of " + dir.string() + ": " + intact +
+                                        "; resume from one with --resume " + dir.string() +
+                                        " --from NAME"));
+    }
+    check_resumable(spec, ckpt->spec, from->checkpoint);
+    check_threads(*ckpt, opt.allow_thread_change);
+  } else {
+    check_new_run_dir(lg["out_dir"].get<std::string>(), dir);
   }
 
   std::shared_ptr<Technique> owned = opt.technique;
@@ -254,8 +307,8 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
       epochs > 0 ? epochs * run.steps_per_epoch : spec["schedule"]["steps"].get<int64_t>();
   if (ckpt) restore_run(run, tech, *ckpt);
 
-  fs::create_directories(ckpt_dir);
-  fs::create_directories(dir / "samples");
+  make_directories(ckpt_dir.string(), "run directory");
+  make_directories((dir / "samples").string(), "run directory");
   write_resolved_spec(spec, (dir / "spec.resolved.json").string());
   const fs::path metrics_path = dir / "metrics.jsonl";
   if (ckpt)

@@ -19,7 +19,10 @@ namespace ganlite::gan {
 
 struct TrainOptions {
   std::string out_dir;      // overrides spec.logging.out_dir when not empty
-  std::string resume_dir;   // continue the run in this directory from its latest checkpoint
+  std::string resume_dir;   // continue this run directory (or checkpoint in RUN/checkpoints/)
+  std::string resume_from;  // with resume_dir a directory: "step_000030" or a checkpoint path
+                            // instead of its latest checkpoint
+  bool allow_thread_change = false;  // resume a CPU run on another thread count (a warning)
   int64_t stop_after = -1;  // >= 0: stop (with a checkpoint) once this many steps are done, as
                             // an interruption would; for tests of resume
   double time_limit_s = 0;  // > 0: stop (with a checkpoint) once this much training time has

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Careless commands a new user types: each must end with a message naming what and where and a
+# non-zero exit (2 for a spec or usage error), never an abort, and must leave runs intact.
+# usage: tests/cli_bad_input.sh GANLITE SPECS_DIR WORK_DIR
+set -u
+G=$1 SPECS=$2 W=$3
+rm -rf "$W" && mkdir -p "$W" && echo text > "$W/a_file"
+fails=0
+# expect CODE PATTERN -- command...: the command's exit code is CODE and its output matches.
+expect() {
+  code=$1 pattern=$2
+  shift 3
+  out=$("$@" 2>&1)
+  got=$?
+  if [ "$got" != "$code" ] || ! printf '%s' "$out" | grep -q -- "$pattern"; then
+    echo "FAIL: $* -> exit $got (want $code), output:"
+    printf '%s\n' "$out" | sed 's/^/    /'
+    fails=$((fails + 1))
+  fi
+  if printf '%s' "$out" | grep -q "terminate called"; then
+    echo "FAIL: $* aborted"
+    fails=$((fails + 1))
+  fi
+}
+tiny="--quiet --set schedule.epochs=0 --set data.limit=32 --set data.batch_size=8
+      --set model.G.options.ngf=8 --set model.D.options.ndf=8 --set logging.sample_every=0"
+# shellcheck disable=SC2086
+"$G" train "$SPECS/dcgan_fmnist.json" $tiny --set schedule.steps=2 --out "$W/runs" >/dev/null ||
+  { echo "FAIL: the tiny run did not train"; exit 1; }
+run="$W/runs/dcgan_fmnist"
+
+expect 2 "/logging/out_dir: $W/a_file is a file, not a directory" -- \
+  "$G" train "$SPECS/dcgan_fmnist.json" --out "$W/a_file" --stop-after 1
+expect 2 "/logging/out_dir: $W/a_file is a file, not a directory" -- \
+  "$G" train "$SPECS/dcgan_fmnist.json" --set "logging.out_dir=$W/a_file" --stop-after 1
+expect 1 "\-\-output $W/a_file/x: cannot make the directory: $W/a_file is a file" -- \
+  "$G" infer "$run" --num 2 --output "$W/a_file/x"
+expect 1 "already holds a run" -- \
+  "$G" train "$SPECS/dcgan_fmnist.json" $tiny --set schedule.steps=2 --out "$W/runs"
+# A checkpoint file resumes its run (the spec comes from the run directory).
+expect 0 "" -- "$G" train --resume "$run/checkpoints/latest.safetensors" --set schedule.steps=3
+expect 1 "nothing to resume" -- "$G" train --resume "$W/nowhere"
+expect 2 "\-\-from needs \-\-resume" -- "$G" train "$SPECS/dcgan_fmnist.json" --from step_000002
+exit $fails
