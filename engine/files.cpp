@@ -56,8 +56,8 @@ void make_directories(const std::string& path, const std::string& what) {
   // The first component that exists must be a directory: name the file that is in the way.
   for (fs::path p = fs::path(path); !p.empty(); p = p.parent_path()) {
     if (fs::exists(p, ec)) {
-      GANLITE_CHECK(fs::is_directory(p, ec), what, " ", path, ": cannot make the directory: ",
-                    p.string(), " is a file, not a directory");
+      GANLITE_CHECK(fs::is_directory(p, ec), what, " ", path,
+                    ": cannot make the directory: ", p.string(), " is a file, not a directory");
       break;
     }
     if (p == p.parent_path()) break;

@@ -3,7 +3,6 @@
 // so those formats never reach a decoder. STBI_MAX_DIMENSIONS is a second line behind our caps.
 #include "engine/image.h"
 
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -30,6 +29,8 @@
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
 
+#include <zlib.h>
+
 #include "engine/files.h"
 
 namespace ganlite {
@@ -55,6 +56,60 @@ std::string failure_reason() {
   std::string r = stbi_failure_reason() ? stbi_failure_reason() : "unknown error";
   if (r == "unknown image type") r += " (only PNG and JPEG are decoded; convert the file)";
   return "corrupt or unsupported image: " + r;
+}
+
+uint32_t be32(const uint8_t* p) {
+  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
+}
+
+// stb_image checks neither PNG chunk CRCs nor the zlib stream's Adler-32, so a damaged file would
+// decode into garbage. Every chunk's CRC-32 (over type and data) is checked, then the IDAT
+// stream is inflated to its end, which checks the Adler-32.
+void verify_png(const std::string& path, const std::vector<uint8_t>& b) {
+  size_t at = 8;  // after the signature
+  std::vector<uint8_t> idat;
+  bool ended = false;
+  while (!ended) {
+    GANLITE_CHECK(at + 12 <= b.size(), "image ", path,
+                  ": corrupt PNG, truncated: the chunk at byte ", at, " runs past the end of the ",
+                  b.size(), "-byte file");
+    const uint32_t len = be32(&b[at]);
+    GANLITE_CHECK(len <= b.size() - at - 12, "image ", path,
+                  ": corrupt PNG, truncated: the chunk at byte ", at, " claims ", len, " bytes");
+    const uint8_t* type = &b[at + 4];
+    const std::string name(reinterpret_cast<const char*>(type), 4);
+    const uint32_t crc = static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), type, len + 4));
+    GANLITE_CHECK(crc == be32(type + 4 + len), "image ", path, ": corrupt PNG: chunk ", name,
+                  " at byte ", at, " fails its CRC check");
+    if (name == "IDAT") idat.insert(idat.end(), type + 4, type + 4 + len);
+    ended = name == "IEND";
+    at += 12 + len;
+  }
+  z_stream z{};
+  GANLITE_CHECK(inflateInit(&z) == Z_OK, "image ", path, ": zlib failed to start");
+  z.next_in = idat.data();
+  z.avail_in = static_cast<uInt>(idat.size());
+  std::vector<uint8_t> sink(1 << 16);
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = sink.data();
+    z.avail_out = static_cast<uInt>(sink.size());
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc == Z_BUF_ERROR && z.avail_in > 0) rc = Z_OK;  // output full: keep going
+  }
+  const std::string msg = z.msg ? z.msg : "the stream ends early";
+  inflateEnd(&z);
+  GANLITE_CHECK(rc == Z_STREAM_END, "image ", path,
+                ": corrupt PNG: the compressed image data does not inflate (zlib: ", msg, ")");
+}
+
+// A JPEG carries no checksum; what can be checked is that the file is whole: it starts with SOI
+// and ends with EOI (a truncated download does not).
+void verify_jpeg(const std::string& path, const std::vector<uint8_t>& b) {
+  size_t end = b.size();
+  while (end > 2 && b[end - 1] == 0) --end;  // some writers pad after EOI
+  GANLITE_CHECK(end >= 4 && b[end - 2] == 0xFF && b[end - 1] == 0xD9, "image ", path,
+                ": corrupt JPEG, truncated: no end-of-image marker");
 }
 
 void check_dims(const std::string& path, int w, int h, const ImageLimits& limits) {
@@ -95,6 +150,11 @@ Tensor read_image(const std::string& path, int64_t channels, const ImageLimits& 
   std::ifstream in(path, std::ios::binary);
   in.read(reinterpret_cast<char*>(bytes.data()), size);
   GANLITE_CHECK(in.gcount() == size, "image ", path, ": short read");
+  static const uint8_t kPng[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0)
+    verify_png(path, bytes);
+  else if (bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8)
+    verify_jpeg(path, bytes);
   int w = 0, h = 0, c = 0;
   int len = static_cast<int>(size);
   GANLITE_CHECK(stbi_info_from_memory(bytes.data(), len, &w, &h, &c), "image ", path, ": ",

@@ -7,7 +7,8 @@
   /* views and copies */                                                                   \
   X(reshape)                                                                               \
   X(permute)                                                                               \
-  X(slice) X(expand) X(contiguous) X(cast) /* elementwise */                               \
+  X(slice)                                                                                 \
+  X(expand) X(contiguous) X(cast) /* elementwise */                                        \
       X(add) X(sub) X(mul) X(div) X(pow) X(pow_scalar) X(neg) X(exp) X(log) X(sqrt) X(abs) \
           X(clamp) X(relu) X(leaky_relu) X(tanh) X(sigmoid) X(softplus)                    \
               X(custom_grad)                                   /* reductions */            \

@@ -21,7 +21,10 @@ namespace {
 using json = nlohmann::json;
 
 constexpr uint64_t kMaxHeader = 100u << 20;  // the reference implementation's limit
+// Written by save_safetensors: the CRC-32 of the data buffer, and of the header as it reads
+// without these two keys (so a changed shape, dtype or offset is caught too).
 const char* const kChecksumKey = "ganlite.crc32";
+const char* const kHeaderChecksumKey = "ganlite.header_crc32";
 
 const char* st_dtype(DType t) {
   switch (t) {
@@ -154,8 +157,13 @@ void save_safetensors(const std::string& path, const TensorMap& tensors, const M
     at += bytes;
   }
   json meta = json::object();
-  for (const auto& [k, v] : metadata) meta[k] = v;
+  for (const auto& [k, v] : metadata)
+    if (k != kChecksumKey && k != kHeaderChecksumKey) meta[k] = v;
+  header["__metadata__"] = meta;
+  const std::string unsummed = header.dump();
   meta[kChecksumKey] = hex32(crc32_of(buffer.data(), buffer.size()));
+  meta[kHeaderChecksumKey] =
+      hex32(crc32_of(reinterpret_cast<const uint8_t*>(unsummed.data()), unsummed.size()));
   header["__metadata__"] = meta;
   std::string h = header.dump();
   h.append((8 - h.size() % 8) % 8, ' ');  // the data buffer starts 8-byte aligned
@@ -228,24 +236,28 @@ Safetensors load_safetensors(const std::string& path) {
     GANLITE_CHECK(esize > 0, where, ": unknown dtype '", dt, "'");
     GANLITE_CHECK(js.is_array(), where, ": shape is not a list");
     Shape shape;
+    uint64_t n = 1;  // the element count, checked for overflow: a shape claiming 2^64 elements
+    bool overflow = false;
     for (const json& d : js) {
       GANLITE_CHECK(d.is_number_unsigned(), where, ": shape ", js.dump(),
                     " holds something other than a non-negative integer");
-      shape.push_back(d.get<int64_t>());
+      const uint64_t v = d.get<uint64_t>();
+      overflow = overflow || v > (uint64_t(1) << 62) || __builtin_mul_overflow(n, v, &n);
+      shape.push_back(static_cast<int64_t>(v));
     }
+    GANLITE_CHECK(!overflow && n <= (uint64_t(1) << 62) / esize, where, ": shape ", js.dump(),
+                  " has more elements than any file can hold");
     GANLITE_CHECK(
         jo.is_array() && jo.size() == 2 && jo[0].is_number_unsigned() && jo[1].is_number_unsigned(),
         where, ": data_offsets ", jo.dump(), " is not [begin, end]");
     uint64_t b = jo[0].get<uint64_t>(), e = jo[1].get<uint64_t>();
     GANLITE_CHECK(b <= e && e <= buffer.size(), where, ": data_offsets [", b, ", ", e,
                   "] out of range for a data buffer of ", buffer.size(), " bytes");
-    int64_t n = shape_numel(shape);
-    GANLITE_CHECK(e - b == static_cast<uint64_t>(n) * esize, where, ": data_offsets [", b, ", ", e,
-                  "] hold ", e - b, " bytes but shape ", shape_str(shape), " of ", dt, " needs ",
-                  static_cast<uint64_t>(n) * esize);
+    GANLITE_CHECK(e - b == n * esize, where, ": data_offsets [", b, ", ", e, "] hold ", e - b,
+                  " bytes but shape ", shape_str(shape), " of ", dt, " needs ", n * esize);
     ranges.emplace_back(b, e, name);
     Tensor t = empty(shape, loaded_dtype(dt));
-    decode(dt, buffer.data() + b, n, t);
+    decode(dt, buffer.data() + b, static_cast<int64_t>(n), t);
     out.tensors[name] = t;
   }
   std::sort(ranges.begin(), ranges.end());
@@ -255,10 +267,33 @@ Safetensors load_safetensors(const std::string& path) {
                   "load_safetensors: ", path, ": tensors ", std::get<2>(ranges[i - 1]), " and ",
                   std::get<2>(ranges[i]), " overlap in the data buffer");
   auto crc = out.metadata.find(kChecksumKey);
+  auto header_crc = out.metadata.find(kHeaderChecksumKey);
+  const auto format = out.metadata.find("format");
+  // A ganlite checkpoint or export without its checksums was edited: refused, since a file
+  // without them is loaded unchecked (files from other writers).
+  GANLITE_CHECK(crc != out.metadata.end() || format == out.metadata.end() ||
+                    format->second.rfind("ganlite", 0) != 0,
+                "load_safetensors: ", path, ": a ganlite file (format ", format->second,
+                ") without its checksum ", kChecksumKey, ": it was altered and cannot be trusted");
   if (crc != out.metadata.end())
     GANLITE_CHECK(crc->second == hex32(crc32_of(buffer.data(), buffer.size())),
                   "load_safetensors: ", path, ": checksum mismatch (", kChecksumKey, " ",
                   crc->second, "): the file is corrupt");
+  if (header_crc != out.metadata.end()) {
+    json unsummed = header;
+    unsummed["__metadata__"].erase(kChecksumKey);
+    unsummed["__metadata__"].erase(kHeaderChecksumKey);
+    const std::string u = unsummed.dump();
+    GANLITE_CHECK(
+        header_crc->second == hex32(crc32_of(reinterpret_cast<const uint8_t*>(u.data()), u.size())),
+        "load_safetensors: ", path, ": header checksum mismatch (", kHeaderChecksumKey, " ",
+        header_crc->second, "): the header (a name, shape, dtype, offset or metadata) was changed");
+  } else if (crc != out.metadata.end()) {
+    GANLITE_CHECK(format == out.metadata.end() || format->second.rfind("ganlite", 0) != 0 ||
+                      out.metadata.count("format_version") == 0,
+                  "load_safetensors: ", path, ": a ganlite file without its header checksum ",
+                  kHeaderChecksumKey, ": it was altered and cannot be trusted");
+  }
   return out;
 }
 

@@ -156,7 +156,7 @@ TensorMap Module::state_dict() const {
 
 void Module::load_state_dict(const TensorMap& state, bool strict) {
   TensorMap mine = state_dict();
-  std::string missing, unexpected, misshaped;
+  std::string missing, unexpected, misshaped, mistyped;
   auto add = [](std::string& list, const std::string& s) {
     list += (list.empty() ? "" : ", ") + s;
   };
@@ -167,6 +167,10 @@ void Module::load_state_dict(const TensorMap& state, bool strict) {
     } else if (it->second.shape() != t.shape()) {
       add(misshaped,
           n + " (checkpoint " + it->second.shape_str() + ", model " + t.shape_str() + ")");
+    } else if (is_float(it->second.dtype()) != is_float(t.dtype())) {
+      // Integers where weights are expected (or the reverse) would be converted silently.
+      add(mistyped, n + " (checkpoint " + dtype_name(it->second.dtype()) + ", model " +
+                        dtype_name(t.dtype()) + ")");
     }
   }
   for (auto& [n, t] : state)
@@ -175,6 +179,7 @@ void Module::load_state_dict(const TensorMap& state, bool strict) {
   if (strict && !missing.empty()) problems += "; missing keys: " + missing;
   if (strict && !unexpected.empty()) problems += "; unexpected keys: " + unexpected;
   if (!misshaped.empty()) problems += "; mis-shaped keys: " + misshaped;
+  if (!mistyped.empty()) problems += "; integer and floating types mixed: " + mistyped;
   GANLITE_CHECK(problems.empty(), "load_state_dict into ", type_name(), problems);
   NoGradGuard ng;
   for (auto& [n, t] : mine) {

@@ -67,9 +67,10 @@ class Module {
 
   // Parameters and buffers, on the module's device (the handles themselves, not copies).
   TensorMap state_dict() const;
-  // Copies values in place, from any device. strict: every key must match; errors list missing,
-  // unexpected and mis-shaped keys together. Non-strict ignores missing and unexpected, never
-  // mis-shaped.
+  // Copies values in place, from any device, converting between floating types (f64 or a
+  // half-precision file's f32 into f32 weights). strict: every key must match; errors list
+  // missing, unexpected, mis-shaped keys and keys whose integer/floating type differs together.
+  // Non-strict ignores missing and unexpected, never the others.
   void load_state_dict(const TensorMap& state, bool strict = true);
 
   // Returns an id for remove_forward_hook.

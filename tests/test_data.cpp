@@ -212,6 +212,51 @@ TEST_CASE("hostile image files give one error naming the path", "[data]") {
                       Contains(dir + "/ok.png") && Contains("dimension cap"));
 }
 
+TEST_CASE("damaged PNG and JPEG files are refused by name, not decoded into garbage", "[data]") {
+  std::string dir = fixture_dir("damaged");
+  std::vector<uint16_t> px(64 * 64);
+  for (size_t i = 0; i < px.size(); ++i) px[i] = uint16_t(i * 977);
+  const std::string png = png16_gray(64, 64, px);
+  write_bytes(dir + "/ok.png", png);
+  const Tensor ok = read_image(dir + "/ok.png", 1);
+  // A flipped byte inside the pixel data: stb decodes it (differently); the chunk CRC catches it.
+  const size_t idat = png.find("IDAT");
+  REQUIRE(idat != std::string::npos);
+  std::string flipped = png;
+  flipped[idat + 40] ^= 0x10;
+  write_bytes(dir + "/flipped.png", flipped);
+  REQUIRE_THROWS_WITH(read_image(dir + "/flipped.png", 1),
+                      Contains(dir + "/flipped.png") && Contains("chunk IDAT") && Contains("CRC"));
+  // The same byte flipped with the chunk's CRC made to match: the zlib stream's own check fails.
+  auto be32 = [](uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  };
+  const uint32_t len = (uint8_t(png[idat - 4]) << 24) | (uint8_t(png[idat - 3]) << 16) |
+                       (uint8_t(png[idat - 2]) << 8) | uint8_t(png[idat - 1]);
+  std::string recrc = flipped;
+  const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(recrc.data() + idat), uInt(len + 4));
+  recrc.replace(idat + 4 + len, 4, be32(uint32_t(crc)));
+  write_bytes(dir + "/zlib.png", recrc);
+  REQUIRE_THROWS_WITH(read_image(dir + "/zlib.png", 1),
+                      Contains(dir + "/zlib.png") && Contains("does not inflate"));
+  // A JPEG cut short.
+  const std::string jpg = dir + "/ok.jpg";
+  {
+    Tensor img = pattern(3, 32, 32, 1);
+    std::vector<uint8_t> rgb;
+    for (int64_t i = 0; i < 32 * 32; ++i)
+      for (int64_t c = 0; c < 3; ++c)
+        rgb.push_back(uint8_t((img.data<float>()[c * 1024 + i] + 1.0f) * 127.5f));
+    REQUIRE(stbi_write_jpg(jpg.c_str(), 32, 32, 3, rgb.data(), 90));
+  }
+  CHECK(read_image(jpg, 3).shape() == Shape{3, 32, 32});
+  const std::string bytes = read_bytes(jpg);
+  write_bytes(dir + "/cut.jpg", bytes.substr(0, bytes.size() - 100));
+  REQUIRE_THROWS_WITH(read_image(dir + "/cut.jpg", 3),
+                      Contains(dir + "/cut.jpg") && Contains("truncated"));
+  CHECK(ok.shape() == Shape{1, 64, 64});
+}
+
 TEST_CASE("transforms: resize, crop, flip, pad, normalise, edges", "[data]") {
   Tensor row = from_vector<float>({0.0f, 1.0f}, {1, 1, 2});
   CHECK(resize_bilinear(row, 1, 4).to_vector<float>() == std::vector<float>{0, 0.25f, 0.75f, 1});

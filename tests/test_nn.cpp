@@ -115,6 +115,11 @@ TEST_CASE("strict loading lists missing, unexpected and mis-shaped keys together
                           Contains("4.weight (checkpoint [4, 8, 5, 5], model [4, 8, 3, 3])"));
   // Non-strict skips missing and unexpected keys but never loads a mis-shaped tensor.
   REQUIRE_THROWS_WITH(net->load_state_dict(sd, false), Contains("mis-shaped keys: 4.weight"));
+  // Integers where a weight is expected (a file's I32 loads as i64) are refused, not converted.
+  sd["4.weight"] = zeros({4, 8, 3, 3}).to(DType::i64);
+  REQUIRE_THROWS_WITH(net->load_state_dict(sd, false),
+                      Contains("integer and floating types mixed: 4.weight (checkpoint i64, "
+                               "model f32)"));
   sd["4.weight"] = full({4, 8, 3, 3}, 0.5);
   net->load_state_dict(sd, false);
   CHECK(values(dynamic_cast<Conv2d&>((*net)[4]).weight) == std::vector<float>(4 * 8 * 9, 0.5f));

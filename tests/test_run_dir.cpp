@@ -53,14 +53,15 @@ TEST_CASE("run dir: a new run never writes where a run left checkpoints or metri
   // latest gone, step checkpoints left: still a run.
   fs::remove(dir / "checkpoints" / "latest.safetensors");
   const auto metrics_size = fs::file_size(dir / "metrics.jsonl");
-  CHECK_THAT(error_of([&] { run(s); }),
-             Contains("already holds a run") && Contains("step_000002.safetensors") &&
-                 Contains("--resume"));
+  CHECK_THAT(error_of([&] { run(s); }), Contains("already holds a run") &&
+                                            Contains("step_000002.safetensors") &&
+                                            Contains("--resume"));
   CHECK(fs::file_size(dir / "metrics.jsonl") == metrics_size);
   CHECK(fs::exists(dir / "checkpoints" / "step_000004.safetensors"));
   // Only metrics left: still a run.
   fs::remove_all(dir / "checkpoints");
-  CHECK_THAT(error_of([&] { run(s); }), Contains("already holds a run") && Contains("metrics.jsonl"));
+  CHECK_THAT(error_of([&] { run(s); }),
+             Contains("already holds a run") && Contains("metrics.jsonl"));
   CHECK(fs::file_size(dir / "metrics.jsonl") == metrics_size);
   // An out_dir that is a file is a spec error before anything is written.
   const std::string file = out + "/a_file";
@@ -104,8 +105,7 @@ TEST_CASE("run dir: a damaged latest checkpoint names the intact ones; --from re
   CHECK(fs::equivalent(p.run_dir, part.run_dir));
   const std::string loose = out_dir("loose") + "/c.safetensors";
   fs::copy_file(ckpts / "step_000004.safetensors", loose);
-  CHECK_THAT(error_of([&] { gan::resume_point(loose); }),
-             Contains("must sit in RUN/checkpoints/"));
+  CHECK_THAT(error_of([&] { gan::resume_point(loose); }), Contains("must sit in RUN/checkpoints/"));
   CHECK_THAT(error_of([&] { gan::resume_point(part.run_dir, "step_000005"); }),
              Contains("no " + (ckpts / "step_000005.safetensors").string()) &&
                  Contains("its checkpoints: ") && Contains("step_000004"));

@@ -149,6 +149,50 @@ TEST_CASE("malformed safetensors files raise errors naming the file and the key"
   }
 }
 
+TEST_CASE("a shape of more elements than any file holds is refused, not wrapped", "[safetensors]") {
+  // 2^32 x 2^32 = 2^64 elements: the product wraps to 0 in 64 bits, which "matched" 0 bytes.
+  std::string p =
+      make_file("overflow.safetensors",
+                R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", 0);
+  REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p) && Contains("tensor w") &&
+                                               Contains("more elements than any file can hold"));
+  p = make_file("overflow2.safetensors",
+                R"({"w":{"dtype":"F64","shape":[18446744073709551615],"data_offsets":[0,0]}})", 0);
+  REQUIRE_THROWS_WITH(load_safetensors(p), Contains("tensor w") && Contains("more elements"));
+}
+
+TEST_CASE("ganlite's checksums cover the header too, and their removal is noticed",
+          "[safetensors]") {
+  const std::string p = tmp_path("hcrc.safetensors");
+  save_safetensors(p, {{"w", ones({2, 3})}}, {{"format", "ganlite-run"}, {"format_version", "2"}});
+  CHECK(load_safetensors(p).metadata.count("ganlite.header_crc32") == 1);
+  const std::string good = read_bytes(p);
+  // A shape edited in the header (same byte count, same data size): the data checksum alone
+  // would not see it.
+  std::string b = good;
+  const size_t at = b.find("[2,3]");
+  REQUIRE(at != std::string::npos);
+  b.replace(at, 5, "[3,2]");
+  write_bytes(p, b);
+  REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p) && Contains("header checksum mismatch"));
+  // Both checksums removed from a ganlite checkpoint: refused, not loaded unchecked.
+  uint64_t hl = 0;
+  for (int i = 0; i < 8; ++i) hl |= static_cast<uint64_t>(static_cast<uint8_t>(good[i])) << (8 * i);
+  json header = json::parse(good.substr(8, hl));
+  header["__metadata__"].erase("ganlite.crc32");
+  header["__metadata__"].erase("ganlite.header_crc32");
+  std::string h = header.dump();
+  std::string edited(8, '\0');
+  for (int i = 0; i < 8; ++i) edited[i] = static_cast<char>(h.size() >> (8 * i));
+  write_bytes(p, edited + h + good.substr(8 + hl));
+  REQUIRE_THROWS_WITH(load_safetensors(p), Contains(p) && Contains("without its checksum") &&
+                                               Contains("cannot be trusted"));
+  // Another writer's file (no ganlite format, no checksums) loads, unchecked.
+  const std::string other = make_file(
+      "other.safetensors", R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8);
+  CHECK(load_safetensors(other).tensors.at("w").numel() == 2);
+}
+
 TEST_CASE("a failed save leaves the existing checkpoint intact", "[safetensors]") {
   std::string p = tmp_path("keep.safetensors");
   save_safetensors(p, {{"w", full({3}, 7.0)}});

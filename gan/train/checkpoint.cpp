@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "gan/train/run.h"
-#include "kernels/cpu/gemm.h"
 #include "gan/train/spec.h"
 #include "gan/train/technique.h"
+#include "kernels/cpu/gemm.h"
 
 namespace ganlite::gan {
 namespace {
@@ -142,7 +142,8 @@ ResumePoint resume_point(const std::string& target, const std::string& from) {
   if (fs::is_regular_file(target, ec)) {
     const fs::path f = fs::absolute(target, ec);
     if (f.parent_path().filename() != "checkpoints")
-      throw Error(target + ": a checkpoint to resume from must sit in RUN/checkpoints/ (the run "
+      throw Error(target +
+                  ": a checkpoint to resume from must sit in RUN/checkpoints/ (the run "
                   "directory its outputs go to); give the run directory and --from instead");
     if (!from.empty())
       throw Error("--resume " + target + " names a checkpoint already; leave out --from " + from);
@@ -160,7 +161,8 @@ ResumePoint resume_point(const std::string& target, const std::string& from) {
     const bool path = from.find('/') != std::string::npos;
     r.checkpoint =
         path ? from
-             : (ckpts / (fs::path(from).extension() == ".safetensors" ? from : from + ".safetensors"))
+             : (ckpts /
+                (fs::path(from).extension() == ".safetensors" ? from : from + ".safetensors"))
                    .string();
   }
   if (!fs::is_regular_file(r.checkpoint, ec)) {
@@ -168,8 +170,8 @@ ResumePoint resume_point(const std::string& target, const std::string& from) {
     for (const auto& e : fs::directory_iterator(ckpts, ec))
       if (e.path().extension() == ".safetensors")
         list += (list.empty() ? "" : ", ") + e.path().stem().string();
-    throw Error(target + ": nothing to resume from (no " + r.checkpoint + "); its checkpoints: " +
-                (list.empty() ? "none" : list));
+    throw Error(target + ": nothing to resume from (no " + r.checkpoint +
+                "); its checkpoints: " + (list.empty() ? "none" : list));
   }
   return r;
 }

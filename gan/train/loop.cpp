@@ -15,8 +15,8 @@
 #include "engine/ops.h"
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
-#include "nn/cond_bn.h"
 #include "kernels/cpu/gemm.h"
+#include "nn/cond_bn.h"
 #include "nn/scope.h"
 
 namespace ganlite::gan {
@@ -127,8 +127,8 @@ void check_new_run_dir(const std::string& out_dir, const fs::path& dir) {
   std::string list;
   for (size_t i = 0; i < found.size() && i < 3; ++i) list += (i ? ", " : "") + found[i];
   if (found.size() > 3) list += ", ...";
-  throw Error(dir.string() + " already holds a run (" + list + "): pass --resume " +
-              dir.string() + " (with --from NAME to pick a checkpoint) to continue it, or choose "
+  throw Error(dir.string() + " already holds a run (" + list + "): pass --resume " + dir.string() +
+              " (with --from NAME to pick a checkpoint) to continue it, or choose "
               "another name or --out");
 }
 
@@ -269,10 +269,10 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
       for (const auto& n : intact_checkpoints(dir.string()))
         intact += (intact.empty() ? "" : ", ") + n;
       throw Error(std::string(e.what()) + "\n" +
-                  (intact.empty() ? "no checkpoint of " + dir.string() + " loads intact"
-                                  : "intact checkpoints of " + dir.string() + ": " + intact +
-                                        "; resume from one with --resume " + dir.string() +
-                                        " --from NAME"));
+                  (intact.empty()
+                       ? "no checkpoint of " + dir.string() + " loads intact"
+                       : "intact checkpoints of " + dir.string() + ": " + intact +
+                             "; resume from one with --resume " + dir.string() + " --from NAME"));
     }
     check_resumable(spec, ckpt->spec, from->checkpoint);
     check_threads(*ckpt, opt.allow_thread_change);
