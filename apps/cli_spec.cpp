@@ -17,9 +17,10 @@ void print_spec_help() {
       "usage: ganlite spec check SPEC.json [--set a.b=value]... [--write PATH]\n"
       "       ganlite spec schema\n\n"
       "  check           validate SPEC.json and print the resolved spec; a bad spec exits 2.\n"
-      "                  The run's networks are built as training would build them (on the\n"
-      "                  CPU), so network references (teachers, init_from) that do not\n"
-      "                  resolve or fit are reported too\n"
+      "                  The run is set up as training sets it up (on the CPU): its networks\n"
+      "                  are built, network references (teachers, init_from) loaded, the\n"
+      "                  dataset opened, the networks tried on one example, and a training\n"
+      "                  step's memory estimated, so what would stop train stops here\n"
       "  --set a.b=value override a field by dotted path (value parsed as JSON when it parses,\n"
       "                  else taken as a string), validated like the file\n"
       "  --write PATH    also write the resolved spec to PATH (e.g. spec.resolved.json)\n"
@@ -68,6 +69,7 @@ int cmd_spec(const std::vector<std::string>& args) {
     on_cpu["device"] = "cpu";
     gan::Run run(on_cpu);
     if (auto technique = gan::make_technique(on_cpu)) technique->setup(run);
+    gan::check_setup(run, *gan::make_dataset(on_cpu));
   }
   if (!write.empty()) gan::write_resolved_spec(resolved, write);
   std::printf("%s\n", resolved.dump(2).c_str());

@@ -41,4 +41,30 @@ expect 1 "already holds a run" -- \
 expect 0 "" -- "$G" train --resume "$run/checkpoints/latest.safetensors" --set schedule.steps=3
 expect 1 "nothing to resume" -- "$G" train --resume "$W/nowhere"
 expect 2 "\-\-from needs \-\-resume" -- "$G" train "$SPECS/dcgan_fmnist.json" --from step_000002
+# spec check catches what train would stop on, at the field to change.
+check_at() {
+  pattern=$1
+  shift
+  expect 2 "$pattern" -- "$G" spec check "$SPECS/dcgan_fmnist.json" "$@"
+}
+check_at '/name: expected .* other than "." and ".."' --set name=..
+check_at "/model/G/options/ngf: dcgan_generator: option ngf expects an integer >= 1, got '0'" \
+  --set model.G.options.ngf=0
+check_at "/model/G/options/ngff: dcgan_generator: unknown option 'ngff'" --set model.G.options.ngff=3
+check_at "/model/G/options: G (dcgan_generator) makes images of shape \[1, 64, 64\], the data's" \
+  --set model.G.options.image_size=64
+check_at "/model/D/options: D (dcgan_discriminator) does not take the data's images of shape" \
+  --set model.D.options.image_size=64
+check_at "/data/batch_size: 64 is larger than the dataset (10 examples, data.limit 10)" \
+  --set data.limit=10 --set data.batch_size=64
+check_at "/data/batch_size: a training step at batch 60000 needs about" --set data.batch_size=60000
+if [ "${GANLITE_SANITIZED:-0}" = 0 ]; then
+  # Widths that would need terabytes stop before the memory is touched.
+  check_at "/model/G/options: host memory: a tensor of .* more than this machine's" \
+    --set model.G.options.ngf=100000
+fi
+# train stops on the same, before it writes anything.
+expect 2 "/model/G/options: G (dcgan_generator) makes images" -- "$G" train "$SPECS/dcgan_fmnist.json" \
+  --quiet --out "$W/mismatch" --set model.G.options.image_size=64
+[ -e "$W/mismatch/dcgan_fmnist" ] && { echo "FAIL: a refused run wrote its directory"; fails=$((fails + 1)); }
 exit $fails

@@ -96,7 +96,7 @@ TEST_CASE("U-Net options: instance norm adds biases, dropout sits after the up n
   // One per ngf*8 middle block (num_downs - 5), at index 7 after ReLU, upconv and norm.
   CHECK(dropouts == std::vector<std::string>{"model.model.1.model.3.model.3.model.3.model.7"});
   REQUIRE_THROWS_WITH(gan::make_model("unet_generator", {{"num_downs", "4"}}),
-                      Contains("num_downs >= 5"));
+                      Contains("option num_downs expects an integer >= 5, got '4'"));
 }
 
 // Mobile ResNet (gan-compression), ngf 16, 9 blocks at 64 channels, instance norm:
@@ -173,7 +173,7 @@ TEST_CASE("DCGAN options: image_size 32 drops a stage, D norms keep the names", 
   CHECK(gan::dcgan_groups(16) == 16);
   CHECK(gan::dcgan_groups(48) == 16);
   REQUIRE_THROWS_WITH(gan::make_model("dcgan_generator", {{"image_size", "128"}}),
-                      Contains("image_size must be 32 or 64"));
+                      Contains("option image_size expects one of 32, 64, got 128"));
   REQUIRE_THROWS_WITH(gan::make_model("dcgan_discriminator", {{"norm", "instance"}}),
                       Contains("expected batch, group or none"));
 }

@@ -56,7 +56,7 @@ TEST_CASE("StyleGAN2 G and D shapes at 32 and 64 px", "[stylegan2]") {
     CHECK((*d)(img).shape() == Shape{3, 1});
   }
   REQUIRE_THROWS_WITH(make_model("stylegan2_generator", {{"resolution", "128"}}),
-                      Contains("resolution must be 32 or 64"));
+                      Contains("option resolution expects one of 32, 64, got 128"));
   auto g = make_model("stylegan2_generator", kTiny);
   REQUIRE_THROWS_WITH((*g)(zeros({2, 8})), Contains("(N, 16)"));
   ModulatedConv2d m(4, 4, 3, 8);

@@ -17,21 +17,42 @@
 namespace ganlite::gan {
 namespace {
 
-// Typed access to string options, with the model and key in every error.
+// Typed access to string options, with the model and key in every error (OptionError), and
+// the range an option takes checked before any module is built.
 class OptionReader {
  public:
   OptionReader(std::string model, const Options& o) : model_(std::move(model)), o_(o) {}
-  int64_t integer(const std::string& key, int64_t dflt) {
+  int64_t integer(const std::string& key, int64_t dflt, int64_t lo = INT64_MIN,
+                  int64_t hi = INT64_MAX) {
     known_.push_back(key);
     auto it = o_.find(key);
     if (it == o_.end()) return dflt;
+    int64_t v = 0;
+    bool ok = false;
     try {
       size_t used = 0;
-      int64_t v = std::stoll(it->second, &used);
-      if (used == it->second.size()) return v;
+      v = std::stoll(it->second, &used);
+      ok = used == it->second.size();
     } catch (const std::exception&) {
     }
-    GANLITE_FAIL(model_, ": option ", key, " expects an integer, got '", it->second, "'");
+    std::string range;
+    if (lo != INT64_MIN && hi != INT64_MAX)
+      range = " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    else if (lo != INT64_MIN)
+      range = " >= " + std::to_string(lo);
+    if (!ok || v < lo || v > hi)
+      fail(key, "expects an integer" + range + ", got '" + it->second + "'");
+    return v;
+  }
+  // An integer that must be one of `choices`.
+  int64_t one_of(const std::string& key, int64_t dflt, const std::vector<int64_t>& choices) {
+    const int64_t v = integer(key, dflt);
+    if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+      std::string list;
+      for (int64_t c : choices) list += (list.empty() ? "" : ", ") + std::to_string(c);
+      fail(key, "expects one of " + list + ", got " + std::to_string(v));
+    }
+    return v;
   }
   bool boolean(const std::string& key, bool dflt) {
     known_.push_back(key);
@@ -39,7 +60,7 @@ class OptionReader {
     if (it == o_.end()) return dflt;
     if (it->second == "true" || it->second == "1") return true;
     if (it->second == "false" || it->second == "0") return false;
-    GANLITE_FAIL(model_, ": option ", key, " expects true or false, got '", it->second, "'");
+    fail(key, "expects true or false, got '" + it->second + "'");
   }
   double real(const std::string& key, double dflt) {
     known_.push_back(key);
@@ -51,7 +72,7 @@ class OptionReader {
       if (used == it->second.size()) return v;
     } catch (const std::exception&) {
     }
-    GANLITE_FAIL(model_, ": option ", key, " expects a number, got '", it->second, "'");
+    fail(key, "expects a number, got '" + it->second + "'");
   }
   std::string text(const std::string& key, const std::string& dflt) {
     known_.push_back(key);
@@ -64,8 +85,12 @@ class OptionReader {
       if (std::find(known_.begin(), known_.end(), k) != known_.end()) continue;
       std::string list;
       for (auto& n : known_) list += (list.empty() ? "" : ", ") + n;
-      GANLITE_FAIL(model_, ": unknown option '", k, "' (options: ", list, ")");
+      throw OptionError(k, model_ + ": unknown option '" + k + "' (options: " + list + ")");
     }
+  }
+  // Errors raised while building, with a known option as their subject.
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+    throw OptionError(key, model_ + ": option " + key + " " + what);
   }
 
  private:
@@ -78,18 +103,14 @@ class OptionReader {
 template <class M>
 nn::ModulePtr make_stylegan2(OptionReader& r, bool generator) {
   StyleGan2Options o;
-  o.resolution = r.integer("resolution", o.resolution);
-  GANLITE_CHECK(o.resolution == 32 || o.resolution == 64,
-                "stylegan2: resolution must be 32 or 64, got ", o.resolution);
-  o.channel_base = r.integer("channel_base", o.channel_base);
-  o.channel_max = r.integer("channel_max", o.channel_max);
-  o.img_channels = r.integer("img_channels", o.img_channels);
-  GANLITE_CHECK(o.img_channels == 1 || o.img_channels == 3,
-                "stylegan2: img_channels must be 1 or 3, got ", o.img_channels);
+  o.resolution = r.one_of("resolution", o.resolution, {32, 64});
+  o.channel_base = r.integer("channel_base", o.channel_base, 1);
+  o.channel_max = r.integer("channel_max", o.channel_max, 1);
+  o.img_channels = r.one_of("img_channels", o.img_channels, {1, 3});
   if (generator) {
-    o.z_dim = r.integer("z_dim", o.z_dim);
-    o.w_dim = r.integer("w_dim", o.w_dim);
-    o.n_mlp = r.integer("n_mlp", o.n_mlp);
+    o.z_dim = r.integer("z_dim", o.z_dim, 1);
+    o.w_dim = r.integer("w_dim", o.w_dim, 1);
+    o.n_mlp = r.integer("n_mlp", o.n_mlp, 1);
     o.truncation_psi = r.real("truncation_psi", o.truncation_psi);
   }
   return std::make_shared<M>(o);
@@ -107,10 +128,10 @@ const std::vector<Entry>& entries() {
       {"resnet_generator",
        [](OptionReader& r) {
          ResnetGeneratorOptions o;
-         o.input_nc = r.integer("input_nc", o.input_nc);
-         o.output_nc = r.integer("output_nc", o.output_nc);
-         o.ngf = r.integer("ngf", o.ngf);
-         o.n_blocks = r.integer("n_blocks", o.n_blocks);
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.output_nc = r.integer("output_nc", o.output_nc, 1);
+         o.ngf = r.integer("ngf", o.ngf, 1);
+         o.n_blocks = r.integer("n_blocks", o.n_blocks, 0);
          o.norm = parse_norm(r.text("norm", "instance"));
          o.use_dropout = r.boolean("use_dropout", o.use_dropout);
          return std::make_shared<ResnetGenerator>(o);
@@ -119,10 +140,10 @@ const std::vector<Entry>& entries() {
       {"mobile_resnet_generator",
        [](OptionReader& r) {
          MobileResnetGeneratorOptions o;
-         o.input_nc = r.integer("input_nc", o.input_nc);
-         o.output_nc = r.integer("output_nc", o.output_nc);
-         o.ngf = r.integer("ngf", o.ngf);
-         o.n_blocks = r.integer("n_blocks", o.n_blocks);
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.output_nc = r.integer("output_nc", o.output_nc, 1);
+         o.ngf = r.integer("ngf", o.ngf, 1);
+         o.n_blocks = r.integer("n_blocks", o.n_blocks, 0);
          o.norm = parse_norm(r.text("norm", "instance"));
          o.dropout_rate = r.real("dropout_rate", o.dropout_rate);
          return std::make_shared<MobileResnetGenerator>(o);
@@ -131,10 +152,10 @@ const std::vector<Entry>& entries() {
       {"unet_generator",
        [](OptionReader& r) {
          UnetGeneratorOptions o;
-         o.input_nc = r.integer("input_nc", o.input_nc);
-         o.output_nc = r.integer("output_nc", o.output_nc);
-         o.num_downs = r.integer("num_downs", o.num_downs);
-         o.ngf = r.integer("ngf", o.ngf);
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.output_nc = r.integer("output_nc", o.output_nc, 1);
+         o.num_downs = r.integer("num_downs", o.num_downs, 5);
+         o.ngf = r.integer("ngf", o.ngf, 1);
          o.norm = parse_norm(r.text("norm", "batch"));
          o.use_dropout = r.boolean("use_dropout", o.use_dropout);
          return std::make_shared<UnetGenerator>(o);
@@ -143,9 +164,9 @@ const std::vector<Entry>& entries() {
       {"patchgan",
        [](OptionReader& r) {
          PatchGanOptions o;
-         o.input_nc = r.integer("input_nc", o.input_nc);
-         o.ndf = r.integer("ndf", o.ndf);
-         o.n_layers = r.integer("n_layers", o.n_layers);
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.ndf = r.integer("ndf", o.ndf, 1);
+         o.n_layers = r.integer("n_layers", o.n_layers, 1);
          o.norm = parse_norm(r.text("norm", "batch"));
          return std::make_shared<NLayerDiscriminator>(o);
        },
@@ -153,21 +174,21 @@ const std::vector<Entry>& entries() {
       {"dcgan_generator",
        [](OptionReader& r) {
          DcganGeneratorOptions o;
-         o.nz = r.integer("nz", o.nz);
-         o.ngf = r.integer("ngf", o.ngf);
-         o.output_nc = r.integer("output_nc", o.output_nc);
-         o.image_size = r.integer("image_size", o.image_size);
+         o.nz = r.integer("nz", o.nz, 1);
+         o.ngf = r.integer("ngf", o.ngf, 1);
+         o.output_nc = r.integer("output_nc", o.output_nc, 1);
+         o.image_size = r.one_of("image_size", o.image_size, {32, 64});
          return std::make_shared<DcganGenerator>(o);
        },
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
-         return Shape{batch, r.integer("nz", DcganGeneratorOptions{}.nz), 1, 1};
+         return Shape{batch, r.integer("nz", DcganGeneratorOptions{}.nz, 1), 1, 1};
        }},
       {"dcgan_discriminator",
        [](OptionReader& r) {
          DcganDiscriminatorOptions o;
-         o.input_nc = r.integer("input_nc", o.input_nc);
-         o.ndf = r.integer("ndf", o.ndf);
-         o.image_size = r.integer("image_size", o.image_size);
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.ndf = r.integer("ndf", o.ndf, 1);
+         o.image_size = r.one_of("image_size", o.image_size, {32, 64});
          o.norm = parse_dcgan_norm(r.text("norm", "batch"));
          return std::make_shared<DcganDiscriminator>(o);
        },
@@ -175,7 +196,7 @@ const std::vector<Entry>& entries() {
       {"stylegan2_generator",
        [](OptionReader& r) { return make_stylegan2<StyleGan2Generator>(r, true); },
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
-         return Shape{batch, r.integer("z_dim", StyleGan2Options{}.z_dim)};
+         return Shape{batch, r.integer("z_dim", StyleGan2Options{}.z_dim, 1)};
        }},
       {"stylegan2_discriminator",
        [](OptionReader& r) { return make_stylegan2<StyleGan2Discriminator>(r, false); },
@@ -187,37 +208,38 @@ const std::vector<Entry>& entries() {
       {"sngan_generator",
        [](OptionReader& r) {
          SnganGeneratorOptions o;
-         o.z_dim = r.integer("z_dim", o.z_dim);
-         o.ch = r.integer("ch", o.ch);
-         o.output_nc = r.integer("output_nc", o.output_nc);
-         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.z_dim = r.integer("z_dim", o.z_dim, 1);
+         o.ch = r.integer("ch", o.ch, 1);
+         o.output_nc = r.integer("output_nc", o.output_nc, 1);
+         o.num_classes = r.integer("num_classes", o.num_classes, 1);
          return std::make_shared<SnganGenerator>(o);
        },
        // Noise (batch, z_dim); the profile runs it with label 0 (nn::profile).
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
-         return Shape{batch, r.integer("z_dim", SnganGeneratorOptions{}.z_dim)};
+         return Shape{batch, r.integer("z_dim", SnganGeneratorOptions{}.z_dim, 1)};
        }},
       {"sngan_discriminator",
        [](OptionReader& r) {
          SnganDiscriminatorOptions o;
-         o.input_nc = r.integer("input_nc", o.input_nc);
-         o.ndf = r.integer("ndf", o.ndf);
-         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.ndf = r.integer("ndf", o.ndf, 1);
+         o.num_classes = r.integer("num_classes", o.num_classes, 1);
          return std::make_shared<SnganDiscriminator>(o);
        },
        // 32x32 images whatever --size says: the only size the net takes.
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
-         return Shape{batch, r.integer("input_nc", SnganDiscriminatorOptions{}.input_nc), 32, 32};
+         return Shape{batch, r.integer("input_nc", SnganDiscriminatorOptions{}.input_nc, 1), 32,
+                      32};
        }},
       // SlimGAN's nets (gan/models/slim_sngan.h): widths "0.25,0.5,0.75,1"; width picks the one the
       // net runs at (the profile's), the widest by default.
       {"slim_sngan_generator",
        [](OptionReader& r) {
          SlimSnganGeneratorOptions o;
-         o.z_dim = r.integer("z_dim", o.z_dim);
-         o.ch = r.integer("ch", o.ch);
-         o.output_nc = r.integer("output_nc", o.output_nc);
-         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.z_dim = r.integer("z_dim", o.z_dim, 1);
+         o.ch = r.integer("ch", o.ch, 1);
+         o.output_nc = r.integer("output_nc", o.output_nc, 1);
+         o.num_classes = r.integer("num_classes", o.num_classes, 1);
          o.widths = parse_widths(r.text("widths", widths_string(o.widths)),
                                  "slim_sngan_generator: option widths");
          double width = r.real("width", o.widths.back());
@@ -226,30 +248,30 @@ const std::vector<Entry>& entries() {
          return g;
        },
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
-         return Shape{batch, r.integer("z_dim", SlimSnganGeneratorOptions{}.z_dim)};
+         return Shape{batch, r.integer("z_dim", SlimSnganGeneratorOptions{}.z_dim, 1)};
        }},
       {"slim_sngan_discriminator",
        [](OptionReader& r) {
          SlimSnganDiscriminatorOptions o;
-         o.input_nc = r.integer("input_nc", o.input_nc);
-         o.ndf = r.integer("ndf", o.ndf);
-         o.num_classes = r.integer("num_classes", o.num_classes);
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.ndf = r.integer("ndf", o.ndf, 1);
+         o.num_classes = r.integer("num_classes", o.num_classes, 1);
          o.widths = parse_widths(r.text("widths", widths_string(o.widths)),
                                  "slim_sngan_discriminator: option widths");
-         o.n_share = r.integer("n_share", o.n_share);
+         o.n_share = r.integer("n_share", o.n_share, -1, 4);
          double width = r.real("width", o.widths.back());
          auto d = std::make_shared<SlimSnganDiscriminator>(o);
          d->set_width_mult(width);
          return d;
        },
        [](OptionReader& r, int64_t batch, int64_t, int64_t) {
-         return Shape{batch, r.integer("input_nc", SlimSnganDiscriminatorOptions{}.input_nc), 32,
+         return Shape{batch, r.integer("input_nc", SlimSnganDiscriminatorOptions{}.input_nc, 1), 32,
                       32};
        }},
       {"fmnist_classifier",
        [](OptionReader& r) {
          FmnistClassifierOptions o;
-         o.width = r.integer("width", o.width);
+         o.width = r.integer("width", o.width, 1);
          return std::make_shared<FmnistClassifier>(o);
        },
        // (batch, 1, 28, 28) whatever --size says: the feature network of FD-FMNIST takes 28x28.
@@ -289,7 +311,7 @@ Shape profile_input(const std::string& name, const Options& options, int64_t bat
   const Entry& e = find_entry(name);
   OptionReader r(name, options);
   // Every image model so far reads its channels from input_nc, default 3.
-  if (!e.input) return Shape{batch, r.integer("input_nc", 3), h, w};
+  if (!e.input) return Shape{batch, r.integer("input_nc", 3, 1), h, w};
   return e.input(r, batch, h, w);
 }
 

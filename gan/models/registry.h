@@ -5,13 +5,22 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
 #include "nn/module.h"
 
 namespace ganlite::gan {
 
 using Options = std::map<std::string, std::string>;
 
-// Unknown names and options, and badly typed values, raise errors that list what is accepted.
+// An error about one option of a model, naming it in `key` (a spec error points at
+// /model/G/options/<key>).
+struct OptionError : Error {
+  OptionError(std::string key, const std::string& message) : Error(message), key(std::move(key)) {}
+  std::string key;
+};
+
+// Unknown names and options, badly typed values and values out of their range raise errors that
+// list what is accepted: OptionError for one option, Error for the name or a combination.
 nn::ModulePtr make_model(const std::string& name, const Options& options = {});
 std::vector<std::string> model_names();
 

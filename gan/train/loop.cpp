@@ -297,10 +297,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
   Run run(spec, ro);
   if (tech) tech->setup(run);
   auto dataset = make_dataset(spec);
-  if (dataset->size() < run.batch_size)
-    throw SpecError("/data/batch_size: " + std::to_string(run.batch_size) +
-                    " is larger than the dataset (" + std::to_string(dataset->size()) +
-                    " examples)");
+  check_setup(run, *dataset);
   run.steps_per_epoch = dataset->size() / run.batch_size;
   const int64_t epochs = spec["schedule"]["epochs"];
   run.total_steps =

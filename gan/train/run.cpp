@@ -1,18 +1,36 @@
 #include "gan/train/run.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "engine/backend.h"
 #include "engine/ops.h"
 #include "gan/train/spec.h"
 #include "gan/train/technique.h"
+#include "kernels/cpu/allocator.h"
 #include "nn/schedule.h"
+#include "nn/scope.h"
 
 namespace ganlite::gan {
 namespace {
 
 using nlohmann::json;
+
+// make_model of model.<role>, its errors at the field to change.
+nn::ModulePtr build(const json& spec, const char* role) {
+  const std::string at = std::string("/model/") + role + "/options";
+  try {
+    return make_model(spec["model"][role]["name"].get<std::string>(),
+                      spec_model_options(spec, role));
+  } catch (const OptionError& e) {
+    throw SpecError(at + "/" + e.key + ": " + without_location(e));
+  } catch (const Error& e) {
+    throw SpecError(at + ": " + without_location(e));
+  }
+}
 
 json model_of(const json& spec, const char* which) {
   const json& m = spec["model"][which];
@@ -45,13 +63,12 @@ Run::Run(json resolved_spec, Options options)
   // Built in this order (G, G2, D, D2), so that each draws the same initialisation as always.
   const std::string g_name = spec["model"]["G"]["name"];
   const bool unpaired = task == TaskKind::unpaired, adversarial = task != TaskKind::classifier;
-  nn::ModulePtr G = make_model(g_name, spec_model_options(spec, "G"));
-  nn::ModulePtr G2 = unpaired ? make_model(g_name, spec_model_options(spec, "G")) : nullptr;
+  nn::ModulePtr G = build(spec, "G");
+  nn::ModulePtr G2 = unpaired ? build(spec, "G") : nullptr;
   nn::ModulePtr D, D2;
   if (adversarial) {
-    const std::string d_name = spec["model"]["D"]["name"];
-    D = make_model(d_name, spec_model_options(spec, "D"));
-    if (unpaired) D2 = make_model(d_name, spec_model_options(spec, "D"));
+    D = build(spec, "D");
+    if (unpaired) D2 = build(spec, "D");
   }
   add_trainable("G", G, "G", model_of(spec, "G"));
   if (G2) add_trainable("G2", G2, "G", model_of(spec, "G"));
@@ -276,6 +293,110 @@ json Run::networks_json() const {
                    {"steps_with", n->steps_with.empty() ? json() : json(n->steps_with)},
                    {"source", n->source ? n->source->to_json() : json()}});
   return out;
+}
+
+namespace {
+
+std::string shape_text(const Tensor& t) {
+  return shape_str(Shape(t.shape().begin() + 1, t.shape().end()));  // without the batch
+}
+
+// net(x) for the check: its errors are the model's not taking the data.
+Tensor probe(nn::Module& net, const Tensor& x, const Tensor& labels, const std::string& at,
+             const std::string& what) {
+  try {
+    return forward_with_labels(net, x, labels);
+  } catch (const SpecError&) {
+    throw;
+  } catch (const Error& e) {
+    throw SpecError(at + ": " + what + " does not take the data's images of shape " +
+                    shape_text(x) + ": " + without_location(e));
+  }
+}
+
+void same_images(const Tensor& made, const Tensor& data, const std::string& at,
+                 const std::string& what, const std::string& data_what) {
+  if (made.shape().size() != data.shape().size() ||
+      !std::equal(made.shape().begin() + 1, made.shape().end(), data.shape().begin() + 1))
+    throw SpecError(at + ": " + what + " makes images of shape " + shape_text(made) + ", " +
+                    data_what + " are " + shape_text(data));
+}
+
+std::string human_bytes(double bytes) {
+  char buf[32];
+  if (bytes >= double(size_t(1) << 30))
+    std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / double(size_t(1) << 30));
+  else
+    std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / double(size_t(1) << 20));
+  return buf;
+}
+
+}  // namespace
+
+void check_setup(Run& run, const data::Dataset& dataset) {
+  const json& d = run.spec["data"];
+  if (dataset.size() < run.batch_size)
+    throw SpecError("/data/batch_size: " + std::to_string(run.batch_size) +
+                    " is larger than the dataset (" + std::to_string(dataset.size()) + " examples" +
+                    (d["limit"].get<int64_t>() > 0 ? ", data.limit " + d["limit"].dump() : "") +
+                    ")");
+  // Batch-1 forwards with autograd on, in eval mode, then let go: nothing the run holds
+  // changes (eval mode: no batch-norm statistics or spectral-norm vectors move; the default
+  // generator, which noise inputs draw from, is put back).
+  const Generator saved = default_generator();
+  std::vector<std::unique_ptr<nn::EvalScope>> eval;
+  for (const auto& n : run.networks()) eval.push_back(std::make_unique<nn::EvalScope>(*n->module));
+  const data::Example e = dataset.get(0);
+  const Tensor a = e.a.unsqueeze(0).to(run.device);
+  const Tensor b = e.b.defined() ? e.b.unsqueeze(0).to(run.device) : Tensor();
+  const MemoryStats before = cpu::memory_stats();
+  cpu::reset_peak();
+  const std::string g = "G (" + run.spec["model"]["G"]["name"].get<std::string>() + ")";
+  const json& d_name = run.spec["model"]["D"]["name"];
+  const std::string dn = "D (" + (d_name.is_null() ? "" : d_name.get<std::string>()) + ")";
+  {
+    Generator local(run.spec["seed"].get<uint64_t>());
+    if (run.task == TaskKind::classifier) {
+      probe(run.module("G"), a, Tensor(), "/model/G/options", g);
+    } else if (run.task == TaskKind::generation) {
+      const Tensor y = run.num_classes > 0 ? zeros({1}, DType::i64, run.device) : Tensor();
+      const Tensor fake =
+          probe(run.module("G"), randn(run.latent_shape(1), local, DType::f32, run.device), y,
+                "/model/G/options", g);
+      same_images(fake, a, "/model/G/options", g,
+                  "the data's (data.image_size " + d["image_size"].dump() + ")");
+      probe(run.module("D"), fake, y, "/model/D/options", dn);
+    } else {
+      const Tensor fake_b = probe(run.module("G"), a, Tensor(), "/model/G/options", g);
+      same_images(fake_b, b, "/model/G/options", g, "the data's B images");
+      if (run.task == TaskKind::paired) {
+        probe(run.module("D"), concat({a, fake_b}, 1), Tensor(), "/model/D/options",
+              dn + " on (A, B) pairs");
+      } else {
+        same_images(probe(run.module("G2"), b, Tensor(), "/model/G/options", "G_B"), a,
+                    "/model/G/options", "G_B", "the data's A images");
+        probe(run.module("D"), fake_b, Tensor(), "/model/D/options", dn);
+        probe(run.module("D2"), a, Tensor(), "/model/D/options", "D_B");
+      }
+    }
+  }
+  const MemoryStats after = cpu::memory_stats();
+  default_generator() = saved;
+  if (run.device != Device::cpu) return;
+  // A training step keeps every activation of the forwards for the backward and makes a
+  // gradient of each: about twice what one batch-1 pass with autograd held, per example, on top
+  // of what the run holds now (weights, optimizer moments); gradients of the weights once more.
+  double params = 0;
+  for (const auto& n : run.networks()) params += 4.0 * n->module->num_parameters();
+  const double per_example = 2.0 * double(after.peak - before.in_use);
+  const double need = double(before.in_use) + params + per_example * double(run.batch_size);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const double mem = pages > 0 && page > 0 ? double(pages) * double(page) : 0;
+  if (mem > 0 && need > mem)
+    throw SpecError("/data/batch_size: a training step at batch " + std::to_string(run.batch_size) +
+                    " needs about " + human_bytes(need) + " (" + human_bytes(per_example) +
+                    " per example, estimated from a batch-1 pass), more than " + "this machine's " +
+                    human_bytes(mem) + "; lower data.batch_size or the model's size");
 }
 
 }  // namespace ganlite::gan

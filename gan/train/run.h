@@ -14,6 +14,7 @@
 #include "gan/train/losses.h"
 #include "gan/train/netref.h"
 #include "gan/train/task.h"
+#include "nn/data/dataset.h"
 #include "nn/data/loader.h"
 #include "nn/module.h"
 #include "nn/optim.h"
@@ -139,5 +140,11 @@ class Run {
   std::vector<std::unique_ptr<Network>> networks_;
   std::map<std::string, std::unique_ptr<ImagePool>> pools_;
 };
+
+// What train() checks before its first step, and `ganlite spec check` too: the batch fits the
+// dataset; G makes images of the data's shape and D takes them (batch-1 forwards, in eval mode,
+// leaving every network and random generator as they were); on the CPU, a training step's memory,
+// estimated from a batch-1 pass, fits this machine. Errors are SpecErrors at the field to change.
+void check_setup(Run& run, const data::Dataset& dataset);
 
 }  // namespace ganlite::gan

@@ -494,8 +494,11 @@ void check_relations(const json& s) {
   const bool name_ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
   });
-  if (!name_ok)
-    fail_expected("/name", "a non-empty name of letters, digits, '.', '_' or '-'", s["name"]);
+  if (!name_ok || name == "." || name == "..")
+    fail_expected("/name",
+                  "a non-empty name of letters, digits, '.', '_' or '-', other than \".\" and "
+                  "\"..\" (the run directory is out_dir/name)",
+                  s["name"]);
 
   const json& d = s["data"];
   const std::string dataset = d["dataset"];

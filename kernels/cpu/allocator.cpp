@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -10,14 +11,27 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.h"
+
 namespace ganlite::cpu {
 namespace {
+
+size_t physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * page : 0;
+}
 
 size_t default_limit() {
   if (const char* env = std::getenv("GANLITE_HOST_CACHE_MB"))
     return static_cast<size_t>(std::strtoull(env, nullptr, 10)) << 20;
-  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * page / 4 : size_t(1) << 30;
+  const size_t mem = physical_memory();
+  return mem > 0 ? mem / 4 : size_t(1) << 30;
+}
+
+std::string gib(size_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", double(bytes) / double(size_t(1) << 30));
+  return buf;
 }
 
 struct Pool {
@@ -63,6 +77,14 @@ void* alloc(size_t bytes) {
       it->second.pop_back();
       pl.stats.cached -= sz;
     } else {
+      // Tensors beyond the machine's memory would not fail here (the kernel overcommits) but get
+      // the process killed when first touched: an error instead, which callers turn into one
+      // naming the field that asked for the size.
+      static const size_t mem = physical_memory();
+      if (mem > 0 && pl.stats.in_use + pl.stats.cached + sz > mem) pl.trim(0);
+      GANLITE_CHECK(mem == 0 || pl.stats.in_use + sz <= mem, "host memory: a tensor of ", gib(sz),
+                    " would bring the tensors in use to ", gib(pl.stats.in_use + sz),
+                    ", more than this machine's ", gib(mem));
       p = std::aligned_alloc(64, sz);
       if (!p && pl.stats.cached > 0) {
         pl.trim(0);
