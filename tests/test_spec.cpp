@@ -122,7 +122,9 @@ const std::vector<BadCase> kBad = {
      "/device: expected one of \"cpu\", \"cuda\", got \"gpu\"; did you mean \"cpu\"?"},
     {{"seed=-1"}, "/seed: expected an integer >= 0, got -1"},
     {{"name=a b"},
-     "/name: expected a non-empty name of letters, digits, '.', '_' or '-', got \"a b\""},
+     "/name: expected a non-empty name of letters, digits, '.', '_' or '-', other than \".\" and "
+     "\"..\" (the run directory is out_dir/name), got \"a b\""},
+    {{"name=.."}, "other than \".\" and \"..\" (the run directory is out_dir/name), got \"..\""},
     {{"naem=x"}, "/naem: unknown key 'naem'; did you mean 'name'?"},
     {{"data.a~b/c=1"}, "/data/a~0b~1c: unknown key 'a~b/c'"},
 };
