@@ -113,6 +113,10 @@ bool ModelArgs::take(const std::string& a, ArgReader& r) {
     size_given = true;
   } else if (a == "--net") {
     net = net_given = r.value(a);
+  } else if (a == "--weights") {
+    weights = r.value(a);
+  } else if (a == "--prefix") {
+    prefix = r.value(a);
   } else if (!a.empty() && a[0] != '-' && spec_path.empty()) {
     spec_path = a;
   } else {
@@ -171,6 +175,39 @@ void ModelArgs::resolve(const char* who) {
     d_model = d_described["name"].get<std::string>();
     d_options = gan::model_options(d_described["options"]);
   }
+}
+
+TensorMap ModelArgs::read_weights() const {
+  if (weights.empty()) return {};
+  const Safetensors st = load_safetensors(weights);
+  TensorMap t = tensors_under(st.tensors, prefix);
+  if (t.empty()) {
+    std::string some;
+    int k = 0;
+    for (auto it = st.tensors.begin(); it != st.tensors.end() && k < 4; ++it, ++k)
+      some += (some.empty() ? "" : ", ") + it->first;
+    throw Error("--weights " + weights + ": no tensor named '" + prefix + "...' (it holds " +
+                std::to_string(st.tensors.size()) + ": " + some +
+                (st.tensors.size() > 4 ? ", ..." : "") + "; --prefix picks a part)");
+  }
+  return t;
+}
+
+nn::ModulePtr ModelArgs::build() const {
+  nn::ModulePtr net = gan::make_model(model, options);
+  if (!weights.empty()) {
+    const TensorMap t = read_weights();
+    try {
+      net->load_state_dict(t);
+    } catch (const Error& e) {
+      std::string opts;
+      for (const auto& [k, v] : options) opts += (opts.empty() ? "" : ", ") + k + "=" + v;
+      throw Error("--weights " + weights + " does not fit " + model + " (" +
+                  (opts.empty() ? "default options" : opts) + "): " + without_location(e));
+    }
+  }
+  net->eval();
+  return net;
 }
 
 }  // namespace ganlite::cli

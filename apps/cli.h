@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/safetensors.h"
 #include "gan/models/registry.h"
 
 namespace ganlite::cli {
@@ -59,16 +60,24 @@ bool take_sample_flag(const std::string& a, ArgReader& r, int64_t& num, uint64_t
 struct ModelArgs {
   std::string spec_path, model, net = "G";
   std::string net_given;  // --net as given ("" = default: G, or a run's deploy network)
+  // --weights FILE: a state_dict safetensors file (e.g. PyTorch's) for the network, its tensors
+  // under --prefix P (default: all of them, as state_dict() names them).
+  std::string weights, prefix;
   gan::Options options;
   int64_t h = 256, w = 256;
   bool size_given = false;
   std::string d_model;  // the spec's model.D (resolve fills it when SPEC.json has one)
   gan::Options d_options;
-  // Takes --model, --set, --size, --net and a positional SPEC.json or RUN_DIR; false for any
-  // other flag.
+  // Takes --model, --set, --size, --net, --weights, --prefix and a positional SPEC.json or
+  // RUN_DIR; false for any other flag.
   bool take(const std::string& a, ArgReader& r);
   // Applies the spec, if any; `who` names the command in usage errors.
   void resolve(const char* who);
+  // The --weights tensors under --prefix; an error names the file when none is there.
+  TensorMap read_weights() const;
+  // The network (model, options) with --weights loaded strictly when given, in eval mode. A
+  // mismatch names the file, the model and each tensor with both shapes.
+  nn::ModulePtr build() const;
 };
 
 }  // namespace ganlite::cli

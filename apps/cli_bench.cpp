@@ -166,6 +166,8 @@ int cmd_model(const std::vector<std::string>& args) {
           "  --train-with NAME  registry name of D for the training iteration (a SPEC.json's\n"
           "                     model.D is used when this is not given)\n"
           "  --train-batch N    batch of the training iteration (default 1)\n"
+          "  --weights FILE     a state_dict (e.g. PyTorch's) loaded strictly into the timed\n"
+          "                     network (--prefix P: the tensors named P...)\n"
           "  --save DIR         write DIR/weights.safetensors (D's under D.) and "
           "DIR/io.safetensors\n"
           "                     (a batch-1 input and its output) for the PyTorch peer\n"
@@ -204,6 +206,7 @@ int cmd_model(const std::vector<std::string>& args) {
   }
   o.model = m.model;
   o.options = m.options;
+  o.weights = m.read_weights();
   o.height = m.h;
   o.width = m.w;
   if (o.d_model.empty() && m.net == "G") {

@@ -24,7 +24,9 @@ void print_infer_help() {
       "usage: ganlite infer CHECKPOINT|RUN_DIR --output DIR [--num N] [--class K] [--seed S]\n"
       "                     [--width W]\n"
       "       ganlite infer CHECKPOINT|RUN_DIR --input PATH --output DIR [--direction "
-      "AtoB|BtoA]\n\n"
+      "AtoB|BtoA]\n"
+      "       ganlite infer --model NAME [--set key=value]... --weights FILE [--prefix P]\n"
+      "                     (--input PATH | --num N) --output DIR\n\n"
       "  noise -> image models (DCGAN, SNGAN, StyleGAN2): N samples (default 64) as\n"
       "  DIR/sample_NNNN.png plus DIR/grid.png; --class K for a class-conditional G (default:\n"
       "  classes in turn); --seed S picks the latents (default 0).\n"
@@ -32,11 +34,84 @@ void print_infer_help() {
       "  DIR/<name>.png; --direction BtoA runs a CycleGAN's second generator.\n"
       "  --net NAME       the network to run (default: the run's deploy network, G unless its\n"
       "                   technique names another; --direction BtoA is --net G2)\n"
-      "  --width W        run a slimmable generator at width multiplier W\n");
+      "  --width W        run a slimmable generator at width multiplier W\n"
+      "  --model NAME     instead of a checkpoint: a registry model (options by --set, as\n"
+      "                   `ganlite profile` takes them) with the weights of --weights FILE, a\n"
+      "                   plain state_dict safetensors file such as PyTorch writes\n"
+      "                   (docs/checkpoints.md); --prefix P takes the tensors named P...\n");
+}
+
+// N samples of a noise -> image G from latents of `latent` shape (N first), as
+// DIR/sample_NNNN.png and DIR/grid.png; classes in turn, or class K, for a conditional G.
+int generate(nn::Module& G, const Shape& latent, int64_t klass, int64_t seed,
+             const std::string& output) {
+  NoGradGuard ng;
+  const int64_t num = latent[0];
+  const int64_t classes = gan::conditional_classes(G);
+  Generator gen(static_cast<uint64_t>(seed));
+  const Tensor z = randn(latent, gen);
+  if (classes > 0) {
+    if (klass >= classes)
+      throw UsageError("--class expects a class in [0, " + std::to_string(classes) + ")");
+    std::vector<int64_t> y(num);
+    for (int64_t i = 0; i < num; ++i) y[i] = klass >= 0 ? klass : i % classes;
+    nn::set_labels(G, from_vector(y, {num}));
+  } else if (klass >= 0) {
+    throw UsageError("--class needs a class-conditional generator");
+  }
+  make_directories(output, "--output");
+  const Tensor images = G(z);
+  char name[64];
+  for (int64_t i = 0; i < num; ++i) {
+    std::snprintf(name, sizeof name, "sample_%04lld.png", (long long)i);
+    save_png((fs::path(output) / name).string(), images.slice(0, i, 1), 1, 0);
+  }
+  save_png((fs::path(output) / "grid.png").string(), images,
+           classes > 0 && klass < 0 ? classes : 8);
+  std::printf("%lld samples in %s (grid.png)\n", (long long)num, output.c_str());
+  return 0;
+}
+
+// Every image of `input` (a file or a folder) through an image -> image G, as DIR/<name>.png.
+int translate(nn::Module& G, int64_t channels, const std::string& input,
+              const std::string& output) {
+  NoGradGuard ng;
+  std::vector<std::string> files;
+  if (fs::is_directory(input))
+    files = data::list_images(input);
+  else
+    files.push_back(input);
+  if (files.empty()) throw Error(input + ": no .png/.jpg images");
+  make_directories(output, "--output");
+  for (const auto& f : files) {
+    const Tensor x = read_image(f, channels);
+    const Tensor y = G(x.unsqueeze(0));
+    save_png((fs::path(output) / (fs::path(f).stem().string() + ".png")).string(), y, 1, 0);
+  }
+  std::printf("%zu images translated into %s\n", files.size(), output.c_str());
+  return 0;
+}
+
+// --model NAME --weights FILE: a plain state_dict (PyTorch's) in a registry model.
+int infer_plain(const ModelArgs& m, const std::string& input, const std::string& output,
+                int64_t num, int64_t klass, int64_t seed) {
+  nn::ModulePtr G = m.build();
+  const Shape in = gan::profile_input(m.model, m.options, num, 8, 8);
+  const bool noise = in.size() == 2 || (in.size() == 4 && in[2] == 1 && in[3] == 1);
+  if (noise) {
+    if (!input.empty())
+      throw UsageError("infer: " + m.model +
+                       " generates from noise: use --num/--class, not --input");
+    return generate(*G, in, klass, seed, output);
+  }
+  if (input.empty())
+    throw UsageError("infer: " + m.model + " translates images: give --input PATH");
+  return translate(*G, in[1], input, output);
 }
 
 int cmd_infer(const std::vector<std::string>& args) {
   std::string ckpt_path, input, output, direction = "AtoB", net;
+  ModelArgs model;
   int64_t num = 64, klass = -1, seed = 0;
   double width = 0;
   ArgReader r(args);
@@ -64,24 +139,36 @@ int cmd_infer(const std::vector<std::string>& args) {
       direction = r.value(a);
       if (direction != "AtoB" && direction != "BtoA")
         throw UsageError("--direction expects AtoB or BtoA, got " + direction);
+    } else if ((a == "--model" || a == "--set" || a == "--weights" || a == "--prefix") &&
+               model.take(a, r)) {
+      continue;
     } else if (!a.empty() && a[0] != '-' && ckpt_path.empty()) {
       ckpt_path = a;
     } else {
       throw UsageError("infer: unexpected argument " + a + " (see ganlite infer --help)");
     }
   }
-  if (ckpt_path.empty()) throw UsageError("infer: CHECKPOINT or RUN_DIR is required");
   if (output.empty()) throw UsageError("infer: --output DIR is required");
+  if (!model.model.empty()) {
+    if (!ckpt_path.empty())
+      throw UsageError("infer: give a CHECKPOINT or RUN_DIR, or --model with --weights, not both");
+    if (model.weights.empty())
+      throw UsageError("infer: --model " + model.model + " needs --weights FILE (its state_dict)");
+    return infer_plain(model, input, output, num, klass, seed);
+  }
+  if (!model.weights.empty() || !model.options.empty())
+    throw UsageError("infer: --weights and --set go with --model NAME (a checkpoint has both)");
+  if (ckpt_path.empty()) throw UsageError("infer: CHECKPOINT or RUN_DIR is required");
 
   const gan::RunCheckpoint c = gan::load_run_checkpoint(ckpt_path);
   const gan::TaskKind task = gan::task_kind(c.spec);
   if (task == gan::TaskKind::classifier)
     throw UsageError("infer: " + ckpt_path + " is a classifier; use ganlite eval");
-  const bool translate = task != gan::TaskKind::generation;
-  if (translate && input.empty())
+  const bool translating = task != gan::TaskKind::generation;
+  if (translating && input.empty())
     throw UsageError("infer: this checkpoint translates images (" +
                      std::string(gan::task_kind_name(task)) + "): give --input PATH");
-  if (!translate && !input.empty())
+  if (!translating && !input.empty())
     throw UsageError("infer: this checkpoint generates from noise: use --num/--class, not --input");
   if (direction == "BtoA") {
     if (task != gan::TaskKind::unpaired)
@@ -98,56 +185,17 @@ int cmd_infer(const std::vector<std::string>& args) {
                        gan::network_model(c, net)["name"].get<std::string>() + ") is not");
     nn::set_width_mult(*G, width);
   }
-  make_directories(output, "--output");
-  NoGradGuard ng;
 
-  if (!translate) {
-    const int64_t classes = gan::conditional_classes(*G);
-    Generator gen(static_cast<uint64_t>(seed));
-    const Tensor z = randn(gan::latent_shape(c.spec, num), gen);
-    if (classes > 0) {
-      if (klass >= classes)
-        throw UsageError("--class expects a class in [0, " + std::to_string(classes) + ")");
-      std::vector<int64_t> y(num);
-      for (int64_t i = 0; i < num; ++i) y[i] = klass >= 0 ? klass : i % classes;
-      nn::set_labels(*G, from_vector(y, {num}));
-    } else if (klass >= 0) {
-      throw UsageError("--class needs a class-conditional generator");
-    }
-    const Tensor images = (*G)(z);
-    char name[64];
-    for (int64_t i = 0; i < num; ++i) {
-      std::snprintf(name, sizeof name, "sample_%04lld.png", (long long)i);
-      save_png((fs::path(output) / name).string(), images.slice(0, i, 1), 1, 0);
-    }
-    save_png((fs::path(output) / "grid.png").string(), images,
-             classes > 0 && klass < 0 ? classes : 8);
-    std::printf("%lld samples in %s (grid.png)\n", (long long)num, output.c_str());
-    return 0;
-  }
-
-  std::vector<std::string> files;
-  if (fs::is_directory(input))
-    files = data::list_images(input);
-  else
-    files.push_back(input);
-  if (files.empty()) throw Error(input + ": no .png/.jpg images");
+  if (!translating) return generate(*G, gan::latent_shape(c.spec, num), klass, seed, output);
   const gan::Options opts = gan::model_options(gan::network_model(c, net)["options"]);
   auto nc = opts.find("input_nc");
-  const int64_t channels = nc != opts.end() && nc->second == "1" ? 1 : 3;
-  for (const auto& f : files) {
-    const Tensor x = read_image(f, channels);
-    const Tensor y = (*G)(x.unsqueeze(0));
-    save_png((fs::path(output) / (fs::path(f).stem().string() + ".png")).string(), y, 1, 0);
-  }
-  std::printf("%zu images translated into %s\n", files.size(), output.c_str());
-  return 0;
+  return translate(*G, nc != opts.end() && nc->second == "1" ? 1 : 3, input, output);
 }
 
 const RegisterCommand reg{
     {"infer",
      "infer CHECKPOINT|RUN_DIR --output DIR [--num N --class K | --input PATH] [--net NAME]\n"
-     "        [--width W]\n"
+     "        [--width W]; infer --model NAME --weights FILE ... (a PyTorch state_dict)\n"
      "        generate or translate images with a trained generator",
      cmd_infer}};
 

@@ -28,6 +28,8 @@ void print_profile_help() {
       "  --set key=value  a model option, e.g. --set ngf=16 --set norm=batch\n"
       "  --size H[xW]     input size (default 256, or the spec's)\n"
       "  --batch N        batch size (default 1, as papers report)\n"
+      "  --weights FILE   a state_dict (e.g. PyTorch's) the network must load strictly;\n"
+      "                   --prefix P takes the tensors named P...\n"
       "  --json           print {params, macs_torchprofile, macs_true, layers} as JSON\n",
       names.c_str());
 }
@@ -54,7 +56,7 @@ int cmd_profile(const std::vector<std::string>& args) {
   const std::string& model = m.model;
   const gan::Options& options = m.options;
   const int64_t h = m.h, w = m.w;
-  nn::ModulePtr net = gan::make_model(model, options);
+  nn::ModulePtr net = m.build();
   const Shape input = gan::profile_input(model, options, batch, h, w);
   nn::Profile p = nn::profile(*net, input);
   if (json) {

@@ -63,6 +63,11 @@ BenchResult bench_model(const BenchOptions& o) {
   res.threads = cpu::num_threads();
   manual_seed(o.seed);
   nn::ModulePtr net = make_model(o.model, o.options);
+  if (!o.weights.empty()) try {
+      net->load_state_dict(o.weights);
+    } catch (const Error& e) {
+      throw Error("bench: the weights do not fit " + o.model + ": " + without_location(e));
+    }
   res.input = profile_input(o.model, o.options, 1, o.height, o.width);
   const int64_t classes = conditional_classes(*net);
   Generator gen(o.seed);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/safetensors.h"
 #include "engine/tensor.h"
 #include "gan/models/registry.h"
 
@@ -17,6 +18,7 @@ namespace ganlite::gan {
 struct BenchOptions {
   std::string model;    // registry name of the network timed (the generator in train steps)
   Options options;      // its options
+  TensorMap weights;    // loaded strictly into it when given (else its initialisation)
   std::string d_model;  // registry name of D for the training step ("" = no training step)
   Options d_options;    // D's options
   int64_t height = 256, width = 256;
