@@ -50,7 +50,9 @@ nlohmann::json read_spec_args(const std::vector<std::string>& args, const char* 
   }
   if (path.empty()) throw UsageError(std::string(who) + ": SPEC.json is required");
   nlohmann::json spec = gan::read_spec_file(path);
-  for (const auto& s : sets) gan::apply_spec_override(spec, s);
+  std::vector<std::string> notes;
+  gan::apply_spec_overrides(spec, sets, &notes);
+  for (const auto& n : notes) std::fprintf(stderr, "ganlite: %s\n", n.c_str());
   return gan::resolve_spec(spec);
 }
 

@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 void print_eval_help() {
   std::printf(
       "usage: ganlite eval RUN_DIR|CHECKPOINT [--num N] [--seed S] [--net NAME] [--width W]\n"
-      "                    [--weights PATH] [--json]\n\n"
+      "                    [--weights PATH] [--json]\n"
+      "       ganlite eval --fake DIR [--real DIR] [--num N] [--seed S] [--json]\n\n"
       "  metrics by task: generation FD-FMNIST, KID-FMNIST, SWD, class accuracy (conditional),\n"
       "  the real-vs-real FD floor; unpaired FD-FMNIST and SWD per direction; paired L1, PSNR,\n"
       "  SSIM, FD-FMNIST; classifier test accuracy. A RUN_DIR also gets them as eval.json\n"
@@ -25,11 +26,15 @@ void print_eval_help() {
       "                 technique names another; eval_<NAME>.json)\n"
       "  --width W      a slimmable generator at width multiplier W\n"
       "  --weights PATH the FD-FMNIST classifier (default: assets/fmnist_classifier.safetensors)\n"
-      "  --json         print the metrics as JSON\n");
+      "  --json         print the metrics as JSON\n"
+      "  --fake DIR     any folder of images (another framework's samples): FD-FMNIST and\n"
+      "                 KID-FMNIST for grayscale images, SWD when all have one size, L1, PSNR\n"
+      "                 and SSIM over files of the same name in --real DIR (default: the\n"
+      "                 Fashion-MNIST test split)\n");
 }
 
 int cmd_eval(const std::vector<std::string>& args) {
-  std::string path;
+  std::string path, fake, real;
   gan::EvalOptions o;
   bool json = false;
   ArgReader r(args);
@@ -47,16 +52,24 @@ int cmd_eval(const std::vector<std::string>& args) {
       if (!(o.width > 0 && o.width <= 1)) throw UsageError("--width expects a number in (0, 1]");
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--fake") {
+      fake = r.value(a);
+    } else if (a == "--real") {
+      real = r.value(a);
     } else if (!a.empty() && a[0] != '-' && path.empty()) {
       path = a;
     } else {
       throw UsageError("eval: unexpected argument " + a + " (see ganlite eval --help)");
     }
   }
-  if (path.empty()) throw UsageError("eval: RUN_DIR or CHECKPOINT is required");
-  const gan::RunCheckpoint c = gan::load_run_checkpoint(path);
-  const nlohmann::ordered_json m = gan::evaluate(c, o);
-  if (fs::is_directory(path)) {
+  if (!fake.empty() && !path.empty())
+    throw UsageError("eval: give a RUN_DIR/CHECKPOINT or --fake DIR, not both");
+  if (fake.empty() && !real.empty()) throw UsageError("eval: --real goes with --fake DIR");
+  if (fake.empty() && path.empty())
+    throw UsageError("eval: RUN_DIR, CHECKPOINT or --fake DIR is required");
+  const nlohmann::ordered_json m = fake.empty() ? gan::evaluate(gan::load_run_checkpoint(path), o)
+                                                : gan::evaluate_folders(fake, real, o);
+  if (!path.empty() && fs::is_directory(path)) {
     std::string name = "eval";
     if (!o.net.empty()) name += "_" + o.net;
     if (o.width > 0) {

@@ -5,9 +5,11 @@
 
 #include "apps/cli.h"
 #include "engine/autograd.h"
+#include "engine/backend.h"
 #include "engine/files.h"
 #include "engine/image.h"
 #include "engine/ops.h"
+#include "gan/eval/translate.h"
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
 #include "nn/cond_bn.h"
@@ -31,7 +33,13 @@ void print_infer_help() {
       "  DIR/sample_NNNN.png plus DIR/grid.png; --class K for a class-conditional G (default:\n"
       "  classes in turn); --seed S picks the latents (default 0).\n"
       "  image -> image models (CycleGAN, pix2pix): every image of PATH (a file or a folder) as\n"
-      "  DIR/<name>.png; --direction BtoA runs a CycleGAN's second generator.\n"
+      "  DIR/<name>.png, of the input's size, and a results page DIR/index.html (input,\n"
+      "  output, reconstruction for CycleGAN, target for A|B pairs); an image that cannot be\n"
+      "  read is named and skipped (exit 1 at the end). A pix2pix run on aligned folders takes\n"
+      "  A|B images and splits them (--single: whole images as input).\n"
+      "  --direction D     AtoB or BtoA: CycleGAN's second generator; for A|B inputs, which\n"
+      "                    half is the input (default: the run's data.direction)\n"
+      "  --device D        cpu (default) or cuda\n"
       "  --net NAME       the network to run (default: the run's deploy network, G unless its\n"
       "                   technique names another; --direction BtoA is --net G2)\n"
       "  --width W        run a slimmable generator at width multiplier W\n"
@@ -44,23 +52,23 @@ void print_infer_help() {
 // N samples of a noise -> image G from latents of `latent` shape (N first), as
 // DIR/sample_NNNN.png and DIR/grid.png; classes in turn, or class K, for a conditional G.
 int generate(nn::Module& G, const Shape& latent, int64_t klass, int64_t seed,
-             const std::string& output) {
+             const std::string& output, Device device) {
   NoGradGuard ng;
   const int64_t num = latent[0];
   const int64_t classes = gan::conditional_classes(G);
   Generator gen(static_cast<uint64_t>(seed));
-  const Tensor z = randn(latent, gen);
+  const Tensor z = randn(latent, gen, DType::f32, device);
   if (classes > 0) {
     if (klass >= classes)
       throw UsageError("--class expects a class in [0, " + std::to_string(classes) + ")");
     std::vector<int64_t> y(num);
     for (int64_t i = 0; i < num; ++i) y[i] = klass >= 0 ? klass : i % classes;
-    nn::set_labels(G, from_vector(y, {num}));
+    nn::set_labels(G, from_vector(y, {num}).to(device));
   } else if (klass >= 0) {
     throw UsageError("--class needs a class-conditional generator");
   }
   make_directories(output, "--output");
-  const Tensor images = G(z);
+  const Tensor images = G(z).cpu();
   char name[64];
   for (int64_t i = 0; i < num; ++i) {
     std::snprintf(name, sizeof name, "sample_%04lld.png", (long long)i);
@@ -72,45 +80,53 @@ int generate(nn::Module& G, const Shape& latent, int64_t klass, int64_t seed,
   return 0;
 }
 
-// Every image of `input` (a file or a folder) through an image -> image G, as DIR/<name>.png.
-int translate(nn::Module& G, int64_t channels, const std::string& input,
+// Every image of `input` through G (gan/eval/translate.h); the skipped ones named, exit 1 then.
+int translate(nn::Module& G, const gan::TranslateOptions& o, const std::string& input,
               const std::string& output) {
-  NoGradGuard ng;
-  std::vector<std::string> files;
-  if (fs::is_directory(input))
-    files = data::list_images(input);
-  else
-    files.push_back(input);
-  if (files.empty()) throw Error(input + ": no .png/.jpg images");
-  make_directories(output, "--output");
-  for (const auto& f : files) {
-    const Tensor x = read_image(f, channels);
-    const Tensor y = G(x.unsqueeze(0));
-    save_png((fs::path(output) / (fs::path(f).stem().string() + ".png")).string(), y, 1, 0);
-  }
-  std::printf("%zu images translated into %s\n", files.size(), output.c_str());
-  return 0;
+  const gan::TranslateResult r = gan::translate_images(G, input, output, o);
+  for (const auto& [file, why] : r.failed)
+    std::fprintf(stderr, "ganlite: infer: skipped %s: %s\n", file.c_str(), why.c_str());
+  std::printf(
+      "%lld images translated into %s (results page: %s/index.html)%s\n", (long long)r.translated,
+      output.c_str(), output.c_str(),
+      r.failed.empty() ? "" : (", " + std::to_string(r.failed.size()) + " skipped").c_str());
+  return r.failed.empty() ? 0 : 1;
+}
+
+// The device G runs on: --device, checked.
+Device device_of(const std::string& name) {
+  if (name.empty() || name == "cpu") return Device::cpu;
+  if (name != "cuda") throw UsageError("--device expects cpu or cuda, got '" + name + "'");
+  std::string why;
+  if (!cuda_available(&why)) throw Error("--device cuda: " + why);
+  return Device::cuda;
 }
 
 // --model NAME --weights FILE: a plain state_dict (PyTorch's) in a registry model.
 int infer_plain(const ModelArgs& m, const std::string& input, const std::string& output,
-                int64_t num, int64_t klass, int64_t seed) {
+                int64_t num, int64_t klass, int64_t seed, Device device) {
   nn::ModulePtr G = m.build();
+  G->to(device);
   const Shape in = gan::profile_input(m.model, m.options, num, 8, 8);
   const bool noise = in.size() == 2 || (in.size() == 4 && in[2] == 1 && in[3] == 1);
   if (noise) {
     if (!input.empty())
       throw UsageError("infer: " + m.model +
                        " generates from noise: use --num/--class, not --input");
-    return generate(*G, in, klass, seed, output);
+    return generate(*G, in, klass, seed, output, device);
   }
   if (input.empty())
     throw UsageError("infer: " + m.model + " translates images: give --input PATH");
-  return translate(*G, in[1], input, output);
+  gan::TranslateOptions o;
+  o.channels = in[1];
+  o.multiple = gan::input_multiple(m.model, m.options);
+  o.device = device;
+  return translate(*G, o, input, output);
 }
 
 int cmd_infer(const std::vector<std::string>& args) {
-  std::string ckpt_path, input, output, direction = "AtoB", net;
+  std::string ckpt_path, input, output, direction, net, device_name;
+  bool single = false;
   ModelArgs model;
   int64_t num = 64, klass = -1, seed = 0;
   double width = 0;
@@ -135,6 +151,10 @@ int cmd_infer(const std::vector<std::string>& args) {
       if (!(width > 0 && width <= 1)) throw UsageError("--width expects a number in (0, 1]");
     } else if (a == "--net") {
       net = r.value(a);
+    } else if (a == "--device") {
+      device_name = r.value(a);
+    } else if (a == "--single") {
+      single = true;
     } else if (a == "--direction") {
       direction = r.value(a);
       if (direction != "AtoB" && direction != "BtoA")
@@ -154,7 +174,7 @@ int cmd_infer(const std::vector<std::string>& args) {
       throw UsageError("infer: give a CHECKPOINT or RUN_DIR, or --model with --weights, not both");
     if (model.weights.empty())
       throw UsageError("infer: --model " + model.model + " needs --weights FILE (its state_dict)");
-    return infer_plain(model, input, output, num, klass, seed);
+    return infer_plain(model, input, output, num, klass, seed, device_of(device_name));
   }
   if (!model.weights.empty() || !model.options.empty())
     throw UsageError("infer: --weights and --set go with --model NAME (a checkpoint has both)");
@@ -170,15 +190,25 @@ int cmd_infer(const std::vector<std::string>& args) {
                      std::string(gan::task_kind_name(task)) + "): give --input PATH");
   if (!translating && !input.empty())
     throw UsageError("infer: this checkpoint generates from noise: use --num/--class, not --input");
-  if (direction == "BtoA") {
+  // Aligned A|B inputs (a pix2pix run on aligned folders, as test.py reads them): the half the
+  // model was trained on is the input, --direction (default: the spec's) says which.
+  const bool aligned =
+      task == gan::TaskKind::paired && c.spec["data"]["dataset"] == "aligned_folder" && !single;
+  if (direction.empty())
+    direction = aligned ? c.spec["data"]["direction"].get<std::string>() : "AtoB";
+  if (direction == "BtoA" && !aligned) {
     if (task != gan::TaskKind::unpaired)
-      throw UsageError("infer: --direction BtoA needs an unpaired (CycleGAN) checkpoint");
+      throw UsageError(
+          "infer: --direction BtoA needs an unpaired (CycleGAN) checkpoint, or "
+          "aligned A|B inputs of a pix2pix run");
     if (!net.empty() && net != "G2")
       throw UsageError("infer: --direction BtoA runs G2; it cannot be combined with --net " + net);
     net = "G2";
   }
   if (net.empty()) net = gan::deploy_network(c);
+  const Device device = device_of(device_name);
   nn::ModulePtr G = gan::load_network(c, net);
+  G->to(device);
   if (width > 0) {
     if (!nn::is_slimmable(*G))
       throw UsageError("infer: --width needs a slimmable generator; network '" + net + "' (" +
@@ -186,10 +216,26 @@ int cmd_infer(const std::vector<std::string>& args) {
     nn::set_width_mult(*G, width);
   }
 
-  if (!translating) return generate(*G, gan::latent_shape(c.spec, num), klass, seed, output);
-  const gan::Options opts = gan::model_options(gan::network_model(c, net)["options"]);
+  if (!translating)
+    return generate(*G, gan::latent_shape(c.spec, num), klass, seed, output, device);
+  const nlohmann::json described = gan::network_model(c, net);
+  const gan::Options opts = gan::model_options(described["options"]);
+  gan::TranslateOptions o;
   auto nc = opts.find("input_nc");
-  return translate(*G, nc != opts.end() && nc->second == "1" ? 1 : 3, input, output);
+  o.channels = nc != opts.end() && nc->second == "1" ? 1 : 3;
+  o.multiple = gan::input_multiple(described["name"], opts);
+  o.aligned = aligned;
+  o.b_to_a = aligned && direction == "BtoA";
+  o.device = device;
+  // CycleGAN: the other direction's generator gives the reconstruction column.
+  nn::ModulePtr back;
+  if (task == gan::TaskKind::unpaired && (net == "G" || net == "G2")) {
+    back = gan::load_network(c, net == "G" ? "G2" : "G");
+    back->to(device);
+    if (width > 0) nn::set_width_mult(*back, width);
+    o.back = back.get();
+  }
+  return translate(*G, o, input, output);
 }
 
 const RegisterCommand reg{

@@ -61,7 +61,9 @@ int cmd_spec(const std::vector<std::string>& args) {
   }
   if (path.empty()) throw UsageError("spec check: SPEC.json is required");
   nlohmann::json spec = gan::read_spec_file(path);
-  for (const auto& s : sets) gan::apply_spec_override(spec, s);
+  std::vector<std::string> notes;
+  gan::apply_spec_overrides(spec, sets, &notes);
+  for (const auto& n : notes) std::fprintf(stderr, "ganlite: %s\n", n.c_str());
   const nlohmann::json resolved = gan::resolve_spec(spec);
   {
     // What train builds before its first step: the networks, their references, the technique.

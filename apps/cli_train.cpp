@@ -82,7 +82,9 @@ int cmd_train(const std::vector<std::string>& args) {
     spec_path = (std::filesystem::path(at.run_dir) / "spec.resolved.json").string();
   }
   nlohmann::json spec = gan::read_spec_file(spec_path);
-  for (const auto& s : sets) gan::apply_spec_override(spec, s);
+  std::vector<std::string> notes;
+  gan::apply_spec_overrides(spec, sets, &notes);
+  for (const auto& n : notes) std::fprintf(stderr, "ganlite: %s\n", n.c_str());
   if (!device.empty()) spec["device"] = device;
   const nlohmann::json resolved = gan::resolve_spec(spec);
   cpu::set_num_threads(threads > 0 ? static_cast<int>(threads)

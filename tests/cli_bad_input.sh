@@ -41,6 +41,23 @@ expect 1 "already holds a run" -- \
 expect 0 "" -- "$G" train --resume "$run/checkpoints/latest.safetensors" --set schedule.steps=3
 expect 1 "nothing to resume" -- "$G" train --resume "$W/nowhere"
 expect 2 "\-\-from needs \-\-resume" -- "$G" train "$SPECS/dcgan_fmnist.json" --from step_000002
+# Translation: a folder with a broken image translates the others, names the broken one, exits 1.
+# shellcheck disable=SC2086
+"$G" train "$SPECS/cyclegan_fmnist.json" --quiet --out "$W/runs" --set schedule.epochs=0 \
+  --set schedule.steps=1 --set data.limit=8 --set data.batch_size=1 --set model.G.options.ngf=4 \
+  --set model.G.options.n_blocks=1 --set model.D.options.ndf=4 --set logging.sample_every=0 \
+  >/dev/null || { echo "FAIL: the tiny CycleGAN did not train"; exit 1; }
+mkdir -p "$W/photos" && echo broken > "$W/photos/broken.png"
+"$G" infer "$run" --num 2 --output "$W/gray" >/dev/null
+cp "$W/gray/sample_0000.png" "$W/photos/a.png" && cp "$W/gray/sample_0001.png" "$W/photos/b.png"
+expect 1 "skipped $W/photos/broken.png" -- "$G" infer "$W/runs/cyclegan_fmnist" --input "$W/photos" \
+  --output "$W/translated"
+for f in a.png b.png index.html images/a_reconstruction.png; do
+  [ -s "$W/translated/$f" ] || { echo "FAIL: infer wrote no $f"; fails=$((fails + 1)); }
+done
+expect 1 "skipped" -- "$G" infer "$W/runs/cyclegan_fmnist" --input "$W/photos" --direction BtoA \
+  --output "$W/translated_ba"
+
 # spec check catches what train would stop on, at the field to change.
 check_at() {
   pattern=$1

@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/image.h"
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
+#include "gan/eval/evaluate.h"
 #include "gan/eval/fmnist_eval.h"
 #include "gan/models/registry.h"
 #include "nn/data/fashion.h"
@@ -211,4 +213,45 @@ TEST_CASE("fmnist_eval: class_accuracy is the arg-max hit rate", "[fmnist_eval]"
   CHECK(ev.class_accuracy(real.images, from_vector<int64_t>(wrong, {300})) == 0.0);
   REQUIRE_THROWS_WITH(ev.class_accuracy(real.images, real.labels.slice(0, 0, 10)),
                       Contains("labels (N)"));
+}
+
+TEST_CASE("fmnist_eval: any folder of images is measured as generated samples are",
+          "[fmnist_eval]") {
+  if (skip_without_data()) return;
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "ganlite_eval_folder";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "a");
+  fs::create_directories(dir / "rgb");
+  const gan::FmnistImages real = gan::FmnistEvaluator::load_real(24, true);
+  for (int64_t i = 0; i < 24; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%03lld.png", (long long)i);
+    save_png((dir / "a" / name).string(), real.images.slice(0, i, 1), 1, 0);
+    save_png((dir / "rgb" / name).string(),
+             concat(std::vector<Tensor>(3, real.images.slice(0, i, 1)), 1), 1, 0);
+  }
+  gan::EvalOptions o;
+  o.num = 24;
+  // Against themselves: the distances vanish and every pair matches.
+  const auto same = gan::evaluate_folders((dir / "a").string(), (dir / "a").string(), o);
+  CHECK(std::abs(same["fd_fmnist"].get<double>()) < 1e-3);
+  CHECK(same["swd"].get<double>() == 0.0);
+  CHECK(same["pairs"] == 24);
+  CHECK(same["l1"].get<double>() == 0.0);
+  CHECK(same["ssim"].get<double>() == Approx(1.0));
+  // Against the test split (the default reference): a real distance, no pairs.
+  const auto vs_test = gan::evaluate_folders((dir / "a").string(), "", o);
+  CHECK(vs_test["real"] == "Fashion-MNIST test split");
+  CHECK(vs_test["fd_fmnist"].get<double>() > 0);
+  CHECK(vs_test["pairs"] == 0);
+  CHECK_FALSE(vs_test.contains("psnr"));
+  // Colour images: no default reference; against a folder, SWD and pairs but no FD-FMNIST.
+  CHECK_THROWS_WITH(gan::evaluate_folders((dir / "rgb").string(), "", o),
+                    Catch::Contains("colour images need --real DIR"));
+  const auto rgb = gan::evaluate_folders((dir / "rgb").string(), (dir / "rgb").string(), o);
+  CHECK_FALSE(rgb.contains("fd_fmnist"));
+  CHECK(rgb["pairs"] == 24);
+  CHECK_THROWS_WITH(gan::evaluate_folders((dir / "none").string(), "", o),
+                    Catch::Contains("no such folder of images"));
 }

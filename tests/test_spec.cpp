@@ -212,6 +212,42 @@ TEST_CASE("spec: --set overrides by dotted path, parsed as JSON when it parses",
   CHECK(override_error("name.x=1") == "/name: --set name.x needs an object here, got \"t\"");
 }
 
+TEST_CASE(
+    "spec: --set schedule.steps on a spec counted in epochs switches the unit, keeping "
+    "the schedule's shape",
+    "[spec]") {
+  json s = base_spec();
+  s["schedule"] = {{"epochs", 4}, {"decay", "linear"}, {"decay_start", 2}};
+  std::vector<std::string> notes;
+  json a = s;
+  gan::apply_spec_overrides(a, {"schedule.steps=600"}, &notes);
+  json r = gan::resolve_spec(a);
+  CHECK(r["schedule"]["epochs"] == 0);
+  CHECK(r["schedule"]["steps"] == 600);
+  CHECK(r["schedule"]["decay_start"] == 300);  // half-way, as 2 of 4 epochs was
+  REQUIRE(notes.size() == 1);
+  CHECK_THAT(notes[0], Catch::Contains("600 steps replaces 4 epochs; decay_start 2 epochs -> 300 "
+                                       "steps (the same fraction of the run)"));
+  // Setting epochs=0 as well means the same; decay_start given is taken as given.
+  json b = s;
+  gan::apply_spec_overrides(b, {"schedule.epochs=0", "schedule.steps=600"});
+  CHECK(gan::resolve_spec(b)["schedule"]["decay_start"] == 300);
+  json c = s;
+  gan::apply_spec_overrides(c, {"schedule.steps=600", "schedule.decay_start=100"});
+  CHECK(gan::resolve_spec(c)["schedule"]["decay_start"] == 100);
+  // Milestones too, and the other way round.
+  json m = base_spec();
+  m["schedule"] = {{"steps", 1000}, {"decay", "multistep"}, {"milestones", {250, 750}}};
+  gan::apply_spec_overrides(m, {"schedule.epochs=8"});
+  r = gan::resolve_spec(m);
+  CHECK(r["schedule"]["steps"] == 0);
+  CHECK(r["schedule"]["milestones"] == json::array({2, 6}));
+  // Without the switch, both counts set is still an error, now with the hint.
+  json both = s;
+  gan::apply_spec_override(both, "schedule.steps=600");
+  CHECK_THROWS_WITH(gan::resolve_spec(both), Catch::Contains("set schedule.epochs=0"));
+}
+
 TEST_CASE("spec: invalid JSON names the file, line and column", "[spec]") {
   const fs::path p = fs::temp_directory_path() / "ganlite_bad_spec.json";
   std::ofstream(p) << "{\n  \"name\": \"x\",\n  \"seed\": 1,,\n}\n";

@@ -37,6 +37,16 @@ nlohmann::ordered_json evaluate(const RunCheckpoint& checkpoint, const EvalOptio
 void evaluate_generator(const nlohmann::json& resolved_spec, nn::Module& G, const EvalOptions& o,
                         nlohmann::ordered_json& out);
 
+// The metrics of any folder of images (`ganlite eval --fake DIR [--real DIR]`), so that samples
+// from another framework are measured as ours are: {"fake", "real", "num_fake", "num_real",
+// "fd_fmnist", "kid_fmnist", "kid_fmnist_std" (grayscale images: our Fashion-MNIST features,
+// images centre-cropped or resized to 28x28 as generated ones are), "swd" (when every image has
+// one size), "pairs", "l1", "psnr", "ssim" (files of the same stem in both folders, same size)}.
+// Without `real`, the Fashion-MNIST test split (grayscale fakes only). At most options.num
+// images per folder, in file-name order. Errors name the folder or file.
+nlohmann::ordered_json evaluate_folders(const std::string& fake, const std::string& real,
+                                        const EvalOptions& options);
+
 // Median wall time in ms of `reps` forward passes of net on `input` (after `warmup` passes),
 // without gradients.
 double forward_latency_ms(nn::Module& net, const Tensor& input, int reps = 20, int warmup = 3);

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "engine/random.h"
-#include "gan/models/fmnist_classifier.h"
 #include "gan/eval/metrics.h"
+#include "gan/models/fmnist_classifier.h"
 
 namespace ganlite::gan {
 

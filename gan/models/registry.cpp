@@ -315,4 +315,13 @@ Shape profile_input(const std::string& name, const Options& options, int64_t bat
   return e.input(r, batch, h, w);
 }
 
+int64_t input_multiple(const std::string& name, const Options& options) {
+  OptionReader r(name, options);
+  if (name == "resnet_generator" || name == "mobile_resnet_generator") return 4;
+  if (name == "unet_generator")
+    return int64_t(1) << r.integer("num_downs", UnetGeneratorOptions{}.num_downs, 5, 30);
+  find_entry(name);  // an unknown name is still an error
+  return 1;
+}
+
 }  // namespace ganlite::gan

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -187,9 +188,11 @@ std::vector<SpecField> build_fields() {
   t.push_back(choice("/schedule/decay", {"constant", "linear", "multistep"}, "constant",
                      "lr decay, per epoch or per step as the run length is counted"));
   t.push_back(integer("/schedule/decay_start", 0, 0, kMaxInt,
-                      "linear: constant lr before this epoch/step, then linear to 0 at the end"));
+                      "linear: constant lr before this point, then linear to 0 at the end; in "
+                      "epochs when schedule.epochs > 0, else in steps"));
   t.push_back(int_list("/schedule/milestones", {}, 0, kMaxInt,
-                       "multistep: epochs/steps at which lr is multiplied by gamma"));
+                       "multistep: points at which lr is multiplied by gamma; in epochs when "
+                       "schedule.epochs > 0, else in steps"));
   t.push_back(number("/schedule/gamma", 0.1, 0, true, 1, false, "multistep: decay factor"));
   t.push_back(section("/technique", "an optional compression or training technique"));
   SpecField tech = text("/technique/name", nullptr, "technique name; null = plain training");
@@ -520,7 +523,10 @@ void check_relations(const json& s) {
   const int64_t epochs = sc["epochs"], steps = sc["steps"];
   if ((epochs > 0) == (steps > 0))
     fail("/schedule", "expected exactly one of epochs or steps > 0, got epochs " +
-                          std::to_string(epochs) + " and steps " + std::to_string(steps));
+                          std::to_string(epochs) + " and steps " + std::to_string(steps) +
+                          (epochs > 0 ? " (to count the run in steps, set schedule.epochs=0; "
+                                        "decay_start and milestones count in the same unit)"
+                                      : ""));
   const int64_t total = epochs > 0 ? epochs : steps;
   const std::string unit = epochs > 0 ? "epochs" : "steps";
   if (sc["decay"] == "linear" && sc["decay_start"].get<int64_t>() >= total)
@@ -653,6 +659,60 @@ void apply_spec_override(json& spec, const std::string& assignment) {
     cur = &next;
   }
   (*cur)[keys.back()] = std::move(value);
+}
+
+void apply_spec_overrides(json& spec, const std::vector<std::string>& assignments,
+                          std::vector<std::string>* notes) {
+  const json before = spec;
+  std::vector<std::string> keys;
+  for (const auto& a : assignments) {
+    apply_spec_override(spec, a);
+    keys.push_back(a.substr(0, a.find('=')));
+  }
+  auto set = [&](const std::string& k) {
+    return std::find(keys.begin(), keys.end(), k) != keys.end();
+  };
+  auto count = [](const json& s, const char* k) -> int64_t {
+    return s.contains("schedule") && s["schedule"].is_object() && s["schedule"].contains(k) &&
+                   s["schedule"][k].is_number_integer()
+               ? s["schedule"][k].get<int64_t>()
+               : 0;
+  };
+  // The unit the run was counted in, and the one it is counted in now.
+  const bool was_epochs = count(before, "epochs") > 0, was_steps = count(before, "steps") > 0;
+  if (was_epochs == was_steps) return;
+  json& sc = spec["schedule"];
+  if (was_epochs && set("schedule.steps") && !set("schedule.epochs") && count(spec, "steps") > 0)
+    sc["epochs"] = 0;
+  if (was_steps && set("schedule.epochs") && !set("schedule.steps") && count(spec, "epochs") > 0)
+    sc["steps"] = 0;
+  const bool now_epochs = count(spec, "epochs") > 0, now_steps = count(spec, "steps") > 0;
+  if (now_epochs == now_steps || now_epochs == was_epochs) return;
+  const std::string from = was_epochs ? "epochs" : "steps", to = was_epochs ? "steps" : "epochs";
+  const double was = static_cast<double>(count(before, from.c_str())),
+               now = static_cast<double>(count(spec, to.c_str()));
+  std::string note = "schedule: " + sc[to].dump() + " " + to + " replaces " +
+                     before["schedule"][from].dump() + " " + from;
+  auto carry = [&](int64_t v) {
+    return std::min<int64_t>(static_cast<int64_t>(std::llround(v / was * now)),
+                             static_cast<int64_t>(now) - 1);
+  };
+  if (!set("schedule.decay_start") && sc.contains("decay_start") &&
+      sc["decay_start"].is_number_integer()) {
+    const int64_t v = sc["decay_start"];
+    sc["decay_start"] = carry(v);
+    note += "; decay_start " + std::to_string(v) + " " + from + " -> " + sc["decay_start"].dump() +
+            " " + to + " (the same fraction of the run)";
+  }
+  if (!set("schedule.milestones") && sc.contains("milestones") && sc["milestones"].is_array() &&
+      !sc["milestones"].empty()) {
+    json m = json::array();
+    for (const json& v : sc["milestones"]) m.push_back(v.is_number_integer() ? json(carry(v)) : v);
+    note += "; milestones " + sc["milestones"].dump() + " -> " + m.dump() +
+            " (the same fractions of the run)";
+    sc["milestones"] = m;
+  }
+  if (notes) notes->push_back(note);
 }
 
 void write_resolved_spec(const json& resolved, const std::string& path) {

@@ -91,6 +91,14 @@ nlohmann::json read_spec_file(const std::string& path);
 // resolves the result, so overrides are validated like the file.
 void apply_spec_override(nlohmann::json& spec, const std::string& assignment);
 
+// Every `--set` of a command, in order, then what a user means by changing the run length's unit:
+// `schedule.steps=N` on a spec counted in epochs (or `schedule.epochs=N` on one counted in
+// steps), without setting the other, switches the unit (the other becomes 0) and carries
+// `decay_start` and `milestones` over at the same fraction of the run. Each such change is
+// described in `notes` (to print).
+void apply_spec_overrides(nlohmann::json& spec, const std::vector<std::string>& assignments,
+                          std::vector<std::string>* notes = nullptr);
+
 // Writes the resolved spec (pretty-printed, with a trailing newline), e.g. to spec.resolved.json.
 void write_resolved_spec(const nlohmann::json& resolved, const std::string& path);
 
