@@ -112,6 +112,22 @@ void verify_jpeg(const std::string& path, const std::vector<uint8_t>& b) {
                 ": corrupt JPEG, truncated: no end-of-image marker");
 }
 
+void verify_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  static const uint8_t kPng[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0)
+    verify_png(path, bytes);
+  else if (bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8)
+    verify_jpeg(path, bytes);
+}
+
+std::vector<uint8_t> read_bytes(const std::string& path, int64_t size) {
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  std::ifstream in(path, std::ios::binary);
+  in.read(reinterpret_cast<char*>(bytes.data()), size);
+  GANLITE_CHECK(in.gcount() == size, "image ", path, ": short read");
+  return bytes;
+}
+
 void check_dims(const std::string& path, int w, int h, const ImageLimits& limits) {
   GANLITE_CHECK(w > 0 && h > 0, "image ", path, ": empty image (", w, "x", h, ")");
   GANLITE_CHECK(w <= limits.max_side && h <= limits.max_side, "image ", path, ": ", w, "x", h,
@@ -142,19 +158,16 @@ ImageInfo read_image_info(const std::string& path, const ImageLimits& limits) {
   return {w, h, c};
 }
 
+void verify_image_file(const std::string& path, const ImageLimits& limits) {
+  verify_bytes(path, read_bytes(path, checked_file_size(path, limits)));
+}
+
 Tensor read_image(const std::string& path, int64_t channels, const ImageLimits& limits) {
   GANLITE_CHECK(channels == 1 || channels == 3, "read_image: channels must be 1 or 3, got ",
                 channels);
-  int64_t size = checked_file_size(path, limits);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(bytes.data()), size);
-  GANLITE_CHECK(in.gcount() == size, "image ", path, ": short read");
-  static const uint8_t kPng[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPng, 8) == 0)
-    verify_png(path, bytes);
-  else if (bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8)
-    verify_jpeg(path, bytes);
+  const std::vector<uint8_t> bytes = read_bytes(path, checked_file_size(path, limits));
+  verify_bytes(path, bytes);
+  const int64_t size = static_cast<int64_t>(bytes.size());
   int w = 0, h = 0, c = 0;
   int len = static_cast<int>(size);
   GANLITE_CHECK(stbi_info_from_memory(bytes.data(), len, &w, &h, &c), "image ", path, ": ",

@@ -19,6 +19,9 @@ struct ImageInfo {
 
 // Reads only the header (after the file-size cap): cheap enough to validate a whole folder.
 ImageInfo read_image_info(const std::string& path, const ImageLimits& limits = {});
+// The file's integrity without decoding its pixels: a PNG's chunk CRCs and zlib stream, a JPEG's
+// end marker (read_image runs the same checks). An error names the file.
+void verify_image_file(const std::string& path, const ImageLimits& limits = {});
 // Decodes to f32 (C, H, W) in [-1, 1] with C = 3 (RGB; alpha dropped, gray replicated) or
 // C = 1 (luma). 16-bit PNGs keep their precision.
 Tensor read_image(const std::string& path, int64_t channels = 3, const ImageLimits& limits = {});

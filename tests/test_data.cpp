@@ -413,19 +413,22 @@ TEST_CASE("malformed dataset folders give one clear error naming the path", "[da
                       Contains(root + "/trainB/small.png") && Contains("smaller than crop_size 8"));
   fs::remove(root + "/trainB/small.png");
 
-  // A corrupt PNG: a bad header is caught by the scan, bad pixel data by verify_decode (or, if
-  // that is off, by the loader, which re-throws it with the path).
+  // A corrupt PNG: a bad header, and (since the scan checks chunk CRCs and the zlib stream)
+  // truncated pixel data too, are caught when the folder is opened.
   write_bytes(root + "/trainA/corrupt.png", "\x89PNG\r\n\x1a\n garbage");
   REQUIRE_THROWS_WITH(UnalignedFolder(o),
                       Contains(root + "/trainA/corrupt.png") && Contains("corrupt"));
   std::string png = read_bytes(root + "/trainA/a.png");
   write_bytes(root + "/trainA/corrupt.png", png.substr(0, png.size() - 40));
+  REQUIRE_THROWS_WITH(UnalignedFolder(o),
+                      Contains(root + "/trainA/corrupt.png") && Contains("corrupt PNG"));
+  // Damaged after opening: the loader re-throws the decoder's error with the path.
+  write_bytes(root + "/trainA/corrupt.png", png);
   auto lazy = std::make_shared<UnalignedFolder>(o);
+  CHECK_THAT(lazy->summary(), Contains("3 images checked"));
+  write_bytes(root + "/trainA/corrupt.png", png.substr(0, png.size() - 40));
   Loader loader(lazy, {2, false});
   REQUIRE_THROWS_WITH(loader.next(), Contains(root + "/trainA/corrupt.png"));
-  o.verify_decode = true;
-  REQUIRE_THROWS_WITH(UnalignedFolder(o), Contains(root + "/trainA/corrupt.png"));
-  o.verify_decode = false;
   fs::remove(root + "/trainA/corrupt.png");
 
   // A file over the size cap.

@@ -1,6 +1,8 @@
 // A run's state as named tensors (one safetensors file per checkpoint) and back.
 #include "gan/train/checkpoint.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -126,7 +128,33 @@ void save_run_checkpoint(const Run& run, const Technique* technique, const std::
   char name[64];
   std::snprintf(name, sizeof name, "step_%06lld.safetensors", (long long)run.step);
   save_safetensors((fs::path(dir) / name).string(), t, md);
-  save_safetensors((fs::path(dir) / "latest.safetensors").string(), t, md);
+  // latest: a symbolic link to the step file rather than a second copy of it, replaced
+  // atomically (rename); a copy where the file system has no symbolic links.
+  const fs::path latest = fs::path(dir) / "latest.safetensors";
+  const fs::path tmp = fs::path(dir) / ("latest.safetensors.tmp." + std::to_string(getpid()));
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  fs::create_symlink(name, tmp, ec);
+  if (!ec) fs::rename(tmp, latest, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    save_safetensors(latest.string(), t, md);
+  }
+  // logging.keep_checkpoints: the newest step files stay, older ones go.
+  const int64_t keep = run.spec["logging"]["keep_checkpoints"];
+  if (keep <= 0) return;
+  std::vector<std::pair<int64_t, std::string>> steps;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string f = e.path().filename().string();
+    if (f.rfind("step_", 0) != 0 || e.path().extension() != ".safetensors") continue;
+    try {
+      steps.emplace_back(std::stoll(f.substr(5)), f);
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(steps.begin(), steps.end());
+  for (size_t i = 0; i + keep < steps.size(); ++i)
+    if (steps[i].second != name) fs::remove(fs::path(dir) / steps[i].second, ec);
 }
 
 void restore_run(Run& run, Technique* technique, const RunCheckpoint& c) {

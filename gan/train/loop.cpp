@@ -27,8 +27,20 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 std::atomic<int> g_signal{0};
+// The first SIGINT/SIGTERM is acknowledged at once and ends the run after the step; a second one
+// ends the process at once (the default action), without a checkpoint.
 extern "C" void on_signal(int s) {
+  if (g_signal) {
+    std::signal(s, SIG_DFL);
+    std::raise(s);
+    return;
+  }
   g_signal = s;
+  static const char msg[] =
+      "\nganlite: stopping after this step, with a checkpoint (again to stop at once, without "
+      "one)\n";
+  const ssize_t ignored = ::write(2, msg, sizeof msg - 1);
+  (void)ignored;
 }
 
 // SIGINT/SIGTERM finish the current step instead of killing the process, for the scope of a run.
@@ -149,6 +161,23 @@ void check_threads(const RunCheckpoint& c, bool allow_change) {
   std::fprintf(stderr, "ganlite: warning: %s\n", what.c_str());
 }
 
+// Images of several sizes (preprocess "none") in one grid: each padded with black (-1) to the
+// largest height and width, centred.
+Tensor stack_padded(const std::vector<Tensor>& images) {
+  int64_t h = 0, w = 0;
+  for (const Tensor& t : images) h = std::max(h, t.size(1)), w = std::max(w, t.size(2));
+  std::vector<Tensor> out;
+  for (const Tensor& t : images) {
+    const int64_t ph = h - t.size(1), pw = w - t.size(2);
+    out.push_back(ph + pw == 0 ? t
+                               : zero_pad2d((t + 1.0).unsqueeze(0),
+                                            {pw / 2, pw - pw / 2, ph / 2, ph - ph / 2})
+                                         .squeeze(0) -
+                                     1.0);
+  }
+  return stack(out, 0);
+}
+
 // Fixed inputs for the sample grids, so that grids of one run are comparable over time.
 struct SampleInputs {
   Tensor z, labels;  // generation
@@ -183,8 +212,8 @@ SampleInputs make_sample_inputs(Run& run, const data::Dataset& train_set) {
       b.push_back(e.b);
     }
     s.columns = static_cast<int64_t>(a.size());
-    s.a = stack(a, 0);
-    s.b = stack(b, 0);
+    s.a = stack_padded(a);
+    s.b = stack_padded(b);
   }
   return s;
 }
@@ -320,6 +349,8 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
                 ckpt_every = lg["checkpoint_every"];
   const SampleInputs samples = make_sample_inputs(run, *dataset);
   const bool tty = !opt.quiet && isatty(fileno(stdout));
+  if (!opt.quiet && !dataset->summary().empty())
+    std::printf("data: %s\n", dataset->summary().c_str());
   if (!opt.quiet)
     std::printf("%s %s: %s, %lld steps (%lld per epoch), batch %lld, run dir %s\n",
                 ckpt ? "resuming" : "training", spec["name"].get<std::string>().c_str(),
@@ -349,8 +380,18 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
       res.signal = g_signal;
       break;
     }
-    std::optional<data::Batch> batch = loader.next();
-    if (!batch) batch = loader.next();
+    std::optional<data::Batch> batch;
+    try {
+      batch = loader.next();
+      if (!batch) batch = loader.next();
+    } catch (const std::exception& e) {
+      // A batch that cannot be loaded (an image damaged since the data was opened) stops the run
+      // between two steps: the state is whole, so it is saved and the run can go on from here.
+      if (last_saved != run.step) save_run_checkpoint(run, tech, ckpt_dir.string());
+      throw Error(std::string(e.what()) + "\ntraining stopped at step " + std::to_string(run.step) +
+                  "; checkpoint " + latest.string() +
+                  " holds it: fix or remove the file, then ganlite train --resume " + dir.string());
+    }
     run.to_device(*batch);
     run.apply_schedule();
     Scalars log;

@@ -340,6 +340,16 @@ void check_setup(Run& run, const data::Dataset& dataset) {
                     " is larger than the dataset (" + std::to_string(dataset.size()) + " examples" +
                     (d["limit"].get<int64_t>() > 0 ? ", data.limit " + d["limit"].dump() : "") +
                     ")");
+  if (run.batch_size > 1 && !dataset.varying_sizes().empty())
+    throw SpecError(
+        "/data/batch_size: preprocess \"none\" keeps each image's size, and the "
+        "images come in several (" +
+        dataset.varying_sizes() +
+        "), which cannot be "
+        "stacked into a batch of " +
+        std::to_string(run.batch_size) +
+        ": use batch_size 1, or a preprocess that gives them one size (resize, crop, "
+        "resize_and_crop)");
   // Batch-1 forwards with autograd on, in eval mode, then let go: nothing the run holds
   // changes (eval mode: no batch-norm statistics or spectral-norm vectors move; the default
   // generator, which noise inputs draw from, is put back).

@@ -206,6 +206,9 @@ std::vector<SpecField> build_fields() {
       integer("/logging/sample_every", 1000, 0, kMaxInt, "steps between sample grids; 0 = never"));
   t.push_back(integer("/logging/checkpoint_every", 5000, 0, kMaxInt,
                       "steps between checkpoints; 0 = only the last"));
+  t.push_back(integer("/logging/keep_checkpoints", 0, 0, kMaxInt,
+                      "step checkpoints kept, the newest; older ones are deleted as new ones are "
+                      "written; 0 = all"));
   t.push_back(text("/logging/out_dir", "runs", "parent of the run directory"));
   return t;
 }

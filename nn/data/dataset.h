@@ -3,6 +3,7 @@
 // example is a pure function of (index, generator) and a loader can replay any epoch exactly.
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "engine/random.h"
 #include "engine/tensor.h"
@@ -22,6 +23,11 @@ class Dataset {
   Example get(int64_t index, Generator& gen) const;
   // With a fixed generator per index: deterministic, for evaluation and inspection.
   Example get(int64_t index) const;
+  // What opening the data found, for the run to print ("1096 images checked ..."); "" = nothing.
+  virtual std::string summary() const { return ""; }
+  // When examples come in more than one size (image folders with preprocess "none"): the sizes
+  // found, e.g. "256x256, 300x200"; "" when every example has one size.
+  virtual std::string varying_sizes() const { return ""; }
 
  protected:
   // Called with 0 <= index < size(); must be safe to call from the loader's thread.

@@ -54,23 +54,6 @@ std::vector<std::string> folder_images(const std::string& dir, const std::string
   return files;
 }
 
-void validate_image(const std::string& path, const FolderOptions& o, bool side_by_side) {
-  ImageInfo info = read_image_info(path, o.limits);
-  int64_t w = info.width;
-  if (side_by_side) {
-    GANLITE_CHECK(w % 2 == 0, "dataset: image ", path, " is ", info.height, "x", w,
-                  " (HxW): an aligned image holds A|B side by side, so its width must be even");
-    w /= 2;
-  }
-  const int64_t need = min_image_side(o.preprocess);
-  GANLITE_CHECK(info.height >= need && w >= need, "dataset: image ", path, " is ", info.height, "x",
-                info.width, " (HxW)", side_by_side ? ", each half " : "",
-                side_by_side ? std::to_string(info.height) + "x" + std::to_string(w) : "",
-                ", smaller than crop_size ", need, " (preprocess '", o.preprocess.mode,
-                "'); use larger images or preprocess resize_and_crop");
-  if (o.verify_decode) read_image(path, o.channels, o.limits);
-}
-
 void check_options(const FolderOptions& o, const std::string& tree) {
   GANLITE_CHECK(!o.root.empty(), "dataset: no root folder given\n", tree);
   GANLITE_CHECK(fs::is_directory(o.root), "dataset: root folder ", o.root, " does not exist\n",
@@ -87,6 +70,45 @@ Tensor load_preprocessed(const FolderOptions& o, const std::string& path, Genera
 }
 
 }  // namespace
+
+void FolderDataset::check_image(const std::string& path, const FolderOptions& o,
+                                bool side_by_side) {
+  ImageInfo info = read_image_info(path, o.limits);
+  int64_t w = info.width;
+  if (side_by_side) {
+    GANLITE_CHECK(w % 2 == 0, "dataset: image ", path, " is ", info.height, "x", w,
+                  " (HxW): an aligned image holds A|B side by side, so its width must be even");
+    w /= 2;
+  }
+  const int64_t need = min_image_side(o.preprocess);
+  GANLITE_CHECK(info.height >= need && w >= need, "dataset: image ", path, " is ", info.height, "x",
+                info.width, " (HxW)", side_by_side ? ", each half " : "",
+                side_by_side ? std::to_string(info.height) + "x" + std::to_string(w) : "",
+                ", smaller than crop_size ", need, " (preprocess '", o.preprocess.mode,
+                "'); use larger images or preprocess resize_and_crop");
+  verify_image_file(path, o.limits);
+  if (o.verify_decode) read_image(path, o.channels, o.limits);
+  ++checked_;
+  mode_ = o.preprocess.mode;
+  const std::pair<int64_t, int64_t> hw{info.height, w};
+  if (std::find(sizes_.begin(), sizes_.end(), hw) == sizes_.end()) sizes_.push_back(hw);
+}
+
+std::string FolderDataset::summary() const {
+  return std::to_string(checked_) +
+         " images checked (headers; PNG chunk CRCs and zlib streams; JPEG end markers)";
+}
+
+std::string FolderDataset::varying_sizes() const {
+  // Every other preprocess gives each example the same size.
+  if (mode_ != "none" || sizes_.size() < 2) return "";
+  std::string out;
+  for (size_t i = 0; i < sizes_.size() && i < 3; ++i)
+    out +=
+        (i ? ", " : "") + std::to_string(sizes_[i].first) + "x" + std::to_string(sizes_[i].second);
+  if (sizes_.size() > 3) out += " and " + std::to_string(sizes_.size() - 3) + " more";
+  return out;
+}
 
 std::vector<std::string> list_images(const std::string& dir) {
   static const std::set<std::string> kUnsupported = {".bmp", ".gif",  ".ppm",  ".pgm", ".pnm",
@@ -112,7 +134,7 @@ UnalignedFolder::UnalignedFolder(FolderOptions options) : opt_(std::move(options
   a_ = folder_images((fs::path(opt_.root) / (opt_.phase + "A")).string(), tree, opt_.max_size);
   b_ = folder_images((fs::path(opt_.root) / (opt_.phase + "B")).string(), tree, opt_.max_size);
   for (const auto* files : {&a_, &b_})
-    for (const std::string& f : *files) validate_image(f, opt_, false);
+    for (const std::string& f : *files) check_image(f, opt_, false);
 }
 
 int64_t UnalignedFolder::size() const {
@@ -131,7 +153,7 @@ AlignedFolder::AlignedFolder(FolderOptions options) : opt_(std::move(options)) {
   GANLITE_CHECK(opt_.direction == "AtoB" || opt_.direction == "BtoA",
                 "dataset: direction must be AtoB or BtoA, got '", opt_.direction, "'");
   files_ = folder_images((fs::path(opt_.root) / opt_.phase).string(), tree, opt_.max_size);
-  for (const std::string& f : files_) validate_image(f, opt_, true);
+  for (const std::string& f : files_) check_image(f, opt_, true);
 }
 
 Example AlignedFolder::load(int64_t index, Generator& gen) const {
@@ -149,7 +171,7 @@ Example AlignedFolder::load(int64_t index, Generator& gen) const {
 SingleFolder::SingleFolder(FolderOptions options) : opt_(std::move(options)) {
   check_options(opt_, single_tree(opt_.root));
   files_ = folder_images(opt_.root, single_tree(opt_.root), opt_.max_size);
-  for (const std::string& f : files_) validate_image(f, opt_, false);
+  for (const std::string& f : files_) check_image(f, opt_, false);
 }
 
 Example SingleFolder::load(int64_t index, Generator& gen) const {

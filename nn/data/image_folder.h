@@ -2,8 +2,9 @@
 //   unaligned: root/<phase>A, root/<phase>B (unpaired domains; CycleGAN)
 //   aligned:   root/<phase>/*, each image A|B side by side, width 2W (pix2pix)
 //   single:    root/* (one domain, e.g. for inference)
-// The layout is validated when the dataset is built: every file's header is read, so a missing
-// folder, an empty one, an unreadable or too small image fails at once with one error naming it.
+// The layout is validated when the dataset is built: every file's header is read and its
+// integrity checked (PNG chunk CRCs and zlib stream, JPEG end marker), so a missing folder, an
+// empty one, a damaged, unreadable or too small image fails at once with one error naming it.
 #pragma once
 #include <string>
 #include <vector>
@@ -30,7 +31,23 @@ struct FolderOptions {
 // (.bmp, .gif, ...) are an error rather than silently skipped; non-images are ignored.
 std::vector<std::string> list_images(const std::string& dir);
 
-class UnalignedFolder : public Dataset {
+// What the folder datasets share: the images checked at opening and the sizes they come in.
+class FolderDataset : public Dataset {
+ public:
+  std::string summary() const override;
+  std::string varying_sizes() const override;
+
+ protected:
+  // Validates one file (header, integrity, size for the preprocess) and records its size.
+  void check_image(const std::string& path, const FolderOptions& o, bool side_by_side);
+
+ private:
+  int64_t checked_ = 0;
+  std::vector<std::pair<int64_t, int64_t>> sizes_;  // distinct (H, W) of examples, in order
+  std::string mode_;
+};
+
+class UnalignedFolder : public FolderDataset {
  public:
   explicit UnalignedFolder(FolderOptions options);
   // max(|A|, |B|); index i takes A[i mod |A|] and a B drawn at random (CycleGAN's default).
@@ -46,7 +63,7 @@ class UnalignedFolder : public Dataset {
   std::vector<std::string> a_, b_;
 };
 
-class AlignedFolder : public Dataset {
+class AlignedFolder : public FolderDataset {
  public:
   explicit AlignedFolder(FolderOptions options);
   int64_t size() const override { return static_cast<int64_t>(files_.size()); }
@@ -61,7 +78,7 @@ class AlignedFolder : public Dataset {
   std::vector<std::string> files_;
 };
 
-class SingleFolder : public Dataset {
+class SingleFolder : public FolderDataset {
  public:
   explicit SingleFolder(FolderOptions options);
   int64_t size() const override { return static_cast<int64_t>(files_.size()); }
