@@ -7,6 +7,7 @@
 
 #include "gan/train/checkpoint.h"
 #include "gan/train/spec.h"
+#include "gan/train/task.h"
 
 namespace ganlite::cli {
 namespace {
@@ -175,6 +176,7 @@ void ModelArgs::resolve(const char* who) {
     d_model = d_described["name"].get<std::string>();
     d_options = gan::model_options(d_described["options"]);
   }
+  paired = gan::task_kind(resolved) == gan::TaskKind::paired;
 }
 
 TensorMap ModelArgs::read_weights() const {

@@ -68,6 +68,7 @@ struct ModelArgs {
   bool size_given = false;
   std::string d_model;  // the spec's model.D (resolve fills it when SPEC.json has one)
   gan::Options d_options;
+  bool paired = false;  // the spec's task is paired translation: D judges (input, image) pairs
   // Takes --model, --set, --size, --net, --weights, --prefix and a positional SPEC.json or
   // RUN_DIR; false for any other flag.
   bool take(const std::string& a, ArgReader& r);

@@ -214,6 +214,7 @@ int cmd_model(const std::vector<std::string>& args) {
   if (o.d_model.empty() && m.net == "G") {
     o.d_model = m.d_model;
     o.d_options = m.d_options;
+    o.paired = m.paired;
   }
   const gan::BenchResult b = gan::bench_model(o);
   const char* device = o.device == Device::cuda ? "cuda" : "cpu";

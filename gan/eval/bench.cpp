@@ -134,6 +134,10 @@ BenchResult bench_model(const BenchOptions& o) {
   }
   GenerationStep gs;
   gs.nets = gan_fns(*net, *d);
+  if (o.paired)  // pix2pix's D sees (A, B) pairs: G's input beside the real or fake image
+    gs.nets.discriminate = [&](const Tensor& x, const Tensor& y) {
+      return forward_with_labels(*d, concat({batch.z, x}, 1), y);
+    };
   gs.d_params = d->parameters();
   gs.mode = GanMode::lsgan;
   gs.opt_D = {&opt_d};

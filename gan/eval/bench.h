@@ -21,6 +21,7 @@ struct BenchOptions {
   TensorMap weights;    // loaded strictly into it when given (else its initialisation)
   std::string d_model;  // registry name of D for the training step ("" = no training step)
   Options d_options;    // D's options
+  bool paired = false;  // pix2pix: D judges cat(G's input, image) pairs
   int64_t height = 256, width = 256;
   std::vector<int64_t> batches = {1, 16};
   int64_t train_batch = 1;

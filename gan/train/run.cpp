@@ -54,7 +54,10 @@ Run::Run(json resolved_spec, Options options)
   const uint64_t seed = spec["seed"];
   if (spec["device"] == "cuda") {
     std::string why;
-    if (!cuda_available(&why)) throw SpecError("/device: \"cuda\" is not available: " + why);
+    if (!cuda_available(&why))
+      throw SpecError("/device: \"cuda\" is not available: " + why +
+                      "; to run on the CPU instead: --device cpu (ganlite train), or --set "
+                      "device=cpu");
     device = Device::cuda;
   }
   manual_seed(seed);
