@@ -105,7 +105,10 @@ bool ModelArgs::take(const std::string& a, ArgReader& r) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       throw UsageError("--set expects key=value, got '" + kv + "'");
-    options[kv.substr(0, eq)] = kv.substr(eq + 1);
+    if (kv.substr(0, eq).find('.') != std::string::npos)
+      spec_sets.push_back(kv);
+    else
+      options[kv.substr(0, eq)] = kv.substr(eq + 1);
   } else if (a == "--size") {
     const std::string v = r.value(a);
     const size_t x = v.find('x');
@@ -131,6 +134,10 @@ void ModelArgs::resolve(const char* who) {
     if (model.empty())
       throw UsageError(std::string(who) + ": SPEC.json, RUN_DIR or --model NAME is required (see " +
                        "ganlite " + who + " --help)");
+    if (!spec_sets.empty())
+      throw UsageError("--set " + spec_sets[0] +
+                       ": a dotted path sets a spec field, which needs "
+                       "SPEC.json; with --model, --set takes model options (ngf=16)");
     return;
   }
   if (!model.empty())
@@ -142,6 +149,10 @@ void ModelArgs::resolve(const char* who) {
   if (run) {
     // A run or checkpoint: its deploy network (or --net), described as the run built it.
     const gan::RunCheckpoint c = gan::load_run_checkpoint(spec_path);
+    if (!spec_sets.empty())
+      throw UsageError("--set " + spec_sets[0] +
+                       ": a run's spec is fixed; --set takes model "
+                       "options (ngf=16) here");
     resolved = c.spec;
     if (net_given.empty()) net = gan::deploy_network(c);
     described = gan::network_model(c, net);
@@ -149,7 +160,9 @@ void ModelArgs::resolve(const char* who) {
     if (std::find(nets.begin(), nets.end(), "D") != nets.end())
       d_described = gan::network_model(c, "D");
   } else {
-    resolved = gan::resolve_spec(gan::read_spec_file(spec_path));
+    nlohmann::json raw = gan::read_spec_file(spec_path);
+    gan::apply_spec_overrides(raw, spec_sets);
+    resolved = gan::resolve_spec(raw);
     if (net != "G" && net != "D")
       throw UsageError(
           "--net with SPEC.json expects G or D (a run directory has other networks), "

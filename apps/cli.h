@@ -63,6 +63,9 @@ struct ModelArgs {
   // --weights FILE: a state_dict safetensors file (e.g. PyTorch's) for the network, its tensors
   // under --prefix P (default: all of them, as state_dict() names them).
   std::string weights, prefix;
+  // --set with a dotted path (model.G.options.ngf=16): a spec field, as `ganlite train --set`
+  // takes it; a plain key (ngf=16): a model option.
+  std::vector<std::string> spec_sets;
   gan::Options options;
   int64_t h = 256, w = 256;
   bool size_given = false;

@@ -7,12 +7,14 @@
 #include "engine/autograd.h"
 #include "engine/backend.h"
 #include "engine/files.h"
+#include "engine/grid.h"
 #include "engine/image.h"
 #include "engine/ops.h"
 #include "gan/eval/translate.h"
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
 #include "nn/cond_bn.h"
+#include "nn/data/fashion.h"
 #include "nn/data/image_folder.h"
 #include "nn/slim.h"
 
@@ -74,8 +76,17 @@ int generate(nn::Module& G, const Shape& latent, int64_t klass, int64_t seed,
     std::snprintf(name, sizeof name, "sample_%04lld.png", (long long)i);
     save_png((fs::path(output) / name).string(), images.slice(0, i, 1), 1, 0);
   }
-  save_png((fs::path(output) / "grid.png").string(), images,
-           classes > 0 && klass < 0 ? classes : 8);
+  // The grid: classes in turn along each row (labelled when they are Fashion-MNIST's), or 8
+  // per row.
+  const int64_t cols = classes > 0 && klass < 0 ? classes : 8;
+  std::vector<Tensor> rows;
+  for (int64_t i = 0; i < num; i += cols)
+    rows.push_back(images.slice(0, i, std::min(cols, num - i)));
+  std::vector<std::string> columns;
+  if (classes == 10 && klass < 0)
+    for (int64_t k = 0; k < 10; ++k) columns.push_back(data::kFashionClasses[k]);
+  save_labelled_grid((fs::path(output) / "grid.png").string(), rows, {}, columns,
+                     grid_scale(images.size(2)));
   std::printf("%lld samples in %s (grid.png)\n", (long long)num, output.c_str());
   return 0;
 }

@@ -24,18 +24,25 @@ std::string sh_quote(const std::string& s) {
 int cmd_plot(const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf(
-        "usage: ganlite plot RUN_DIR [--output PNG]\n\n"
-        "  loss curves of RUN_DIR/metrics.jsonl into RUN_DIR/losses.png (or PNG); needs\n"
-        "  python3-matplotlib (apt-get install python3-matplotlib)\n");
+        "usage: ganlite plot RUN_DIR [--output PNG] [--smooth S]\n\n"
+        "  loss curves of RUN_DIR/metrics.jsonl into RUN_DIR/losses.png (or PNG), one panel per\n"
+        "  group (D loss, D logits, G loss, cycle/identity, distillation, ..., learning rate);\n"
+        "  needs python3-matplotlib (apt-get install python3-matplotlib)\n"
+        "  --smooth S   moving-average weight in [0, 1) over the raw curve (default 0.8; 0 = "
+        "raw)\n");
     return args.empty() ? 2 : 0;
   }
   std::string run_dir, output;
+  double smooth = 0.8;
   ArgReader r(args);
   while (!r.done()) {
     const std::string a = r.next();
     if (a == "--output")
       output = r.value(a);
-    else if (!a.empty() && a[0] != '-' && run_dir.empty())
+    else if (a == "--smooth") {
+      smooth = parse_number(a, r.value(a));
+      if (!(smooth >= 0 && smooth < 1)) throw UsageError("--smooth expects a number in [0, 1)");
+    } else if (!a.empty() && a[0] != '-' && run_dir.empty())
       run_dir = a;
     else
       throw UsageError("plot: unexpected argument " + a);
@@ -50,7 +57,8 @@ int cmd_plot(const std::vector<std::string>& args) {
         "python3-matplotlib");
   const std::string cmd = "/usr/bin/python3 " + sh_quote(script) + " " +
                           sh_quote(metrics.string()) + " " + sh_quote(output) + " " +
-                          sh_quote(fs::path(run_dir).filename().string());
+                          sh_quote(fs::path(run_dir).filename().string()) + " " +
+                          std::to_string(smooth);
   const int rc = std::system(cmd.c_str());
   if (rc != 0)
     throw Error("plot: " + script + " failed (exit " + std::to_string(WEXITSTATUS(rc)) + ")");
@@ -59,7 +67,7 @@ int cmd_plot(const std::vector<std::string>& args) {
 }
 
 const RegisterCommand reg{{"plot",
-                           "plot RUN_DIR [--output PNG]\n"
+                           "plot RUN_DIR [--output PNG] [--smooth S]\n"
                            "        loss curves of a run's metrics.jsonl as a PNG",
                            cmd_plot}};
 

@@ -1,6 +1,8 @@
 // Architectures: parameter names, counts and MACs of the published models, and outputs equal to
 // PyTorch's for state_dicts saved from PyTorch (tests/make_model_refs.py).
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "engine/autograd.h"
 #include "engine/safetensors.h"
@@ -175,7 +177,7 @@ TEST_CASE("DCGAN options: image_size 32 drops a stage, D norms keep the names", 
   REQUIRE_THROWS_WITH(gan::make_model("dcgan_generator", {{"image_size", "128"}}),
                       Contains("option image_size expects one of 32, 64, got 128"));
   REQUIRE_THROWS_WITH(gan::make_model("dcgan_discriminator", {{"norm", "instance"}}),
-                      Contains("expected batch, group or none"));
+                      Contains("option norm expects one of batch, group, none, got 'instance'"));
 }
 
 TEST_CASE("state_dicts saved from PyTorch give PyTorch's outputs", "[models]") {
@@ -196,7 +198,8 @@ TEST_CASE("the registry rejects unknown models, options and values", "[models]")
                       Contains("unknown option 'ngff'") && Contains("ngf"));
   REQUIRE_THROWS_WITH(gan::make_model("resnet_generator", {{"ngf", "many"}}),
                       Contains("ngf expects an integer"));
-  REQUIRE_THROWS_WITH(gan::make_model("patchgan", {{"norm", "layer"}}), Contains("unknown norm"));
+  REQUIRE_THROWS_WITH(gan::make_model("patchgan", {{"norm", "layer"}}),
+                      Contains("option norm expects one of instance, batch, none, got 'layer'"));
 }
 
 TEST_CASE("profiling restores train mode and leaves no hooks behind", "[models]") {
@@ -205,4 +208,15 @@ TEST_CASE("profiling restores train mode and leaves no hooks behind", "[models]"
   CHECK(d->is_training());
   nn::Profile b = nn::profile(*d, {1, 3, 64, 64});
   CHECK(b.layers.size() == a.layers.size());
+}
+
+TEST_CASE("docs/models.md holds the options table generated from the registry", "[models]") {
+  std::ifstream in(std::string(GANLITE_TEST_DATA) + "/../../docs/models.md");
+  REQUIRE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  INFO("regenerate with: ganlite models (between the GENERATED markers in docs/models.md)");
+  CHECK(ss.str().find(gan::model_options_markdown()) != std::string::npos);
+  for (const auto& name : gan::model_names())
+    CHECK(ss.str().find("### `" + name + "`") != std::string::npos);
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "engine/autograd.h"
+#include "engine/grid.h"
 #include "engine/image.h"
 #include "engine/ops.h"
 #include "gan/eval/evaluate.h"
@@ -10,6 +11,7 @@
 #include "gan/train/task.h"
 #include "gan/train/technique.h"
 #include "nn/cond_bn.h"
+#include "nn/data/fashion.h"
 #include "nn/profile.h"
 
 namespace ganlite::gan {
@@ -64,9 +66,14 @@ ordered_json generation_report(const RunCheckpoint& c, const std::string& run_na
   out["network"] = deploy_network(c);
   out["num"] = o.num;
   std::vector<Tensor> outputs, grid_rows;
+  std::vector<std::string> grid_labels;
   ordered_json rows = ordered_json::array();
   for (ReportVariant& v : rows_in) {
     ordered_json r = v.keys;
+    const auto& first = v.keys.begin();
+    grid_labels.push_back(
+        first.key() + " " +
+        (first.value().is_string() ? first.value().get<std::string>() : first.value().dump()));
     const nn::Profile p = nn::profile(*v.dense, latent_shape(c.spec, 1));
     r["params"] = p.params;
     r["macs_torchprofile"] = p.macs_torchprofile;
@@ -95,7 +102,11 @@ ordered_json generation_report(const RunCheckpoint& c, const std::string& run_na
                                    FmnistEvaluator::load_real(o.num, false, side).images);
   }
   if (!o.grid_path.empty()) {
-    save_png(o.grid_path, concat(grid_rows, 0), 10);
+    std::vector<std::string> columns;
+    if (classes == 10 && c.spec["data"]["dataset"] == "fashion_mnist")
+      for (int64_t k = 0; k < 10; ++k) columns.push_back(data::kFashionClasses[k]);
+    save_labelled_grid(o.grid_path, grid_rows, grid_labels, columns,
+                       grid_scale(grid_rows[0].size(2)));
     out["grid"] = o.grid_path;
   }
   out["rows"] = rows;

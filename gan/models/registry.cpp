@@ -2,6 +2,7 @@
 #include "gan/models/registry.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 
 #include "gan/models/dcgan.h"
@@ -19,12 +20,25 @@ namespace {
 
 // Typed access to string options, with the model and key in every error (OptionError), and
 // the range an option takes checked before any module is built.
+// What a model's option takes, recorded as the model is built (docs/models.md is generated from
+// these).
+struct OptionDoc {
+  std::string key, type, default_value;
+};
+
 class OptionReader {
  public:
   OptionReader(std::string model, const Options& o) : model_(std::move(model)), o_(o) {}
+  const std::vector<OptionDoc>& docs() const { return docs_; }
   int64_t integer(const std::string& key, int64_t dflt, int64_t lo = INT64_MIN,
                   int64_t hi = INT64_MAX) {
     known_.push_back(key);
+    std::string range;
+    if (lo != INT64_MIN && hi != INT64_MAX)
+      range = " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    else if (lo != INT64_MIN)
+      range = " >= " + std::to_string(lo);
+    doc(key, "integer" + range, std::to_string(dflt));
     auto it = o_.find(key);
     if (it == o_.end()) return dflt;
     int64_t v = 0;
@@ -35,27 +49,23 @@ class OptionReader {
       ok = used == it->second.size();
     } catch (const std::exception&) {
     }
-    std::string range;
-    if (lo != INT64_MIN && hi != INT64_MAX)
-      range = " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
-    else if (lo != INT64_MIN)
-      range = " >= " + std::to_string(lo);
     if (!ok || v < lo || v > hi)
       fail(key, "expects an integer" + range + ", got '" + it->second + "'");
     return v;
   }
   // An integer that must be one of `choices`.
   int64_t one_of(const std::string& key, int64_t dflt, const std::vector<int64_t>& choices) {
+    std::string list;
+    for (int64_t c : choices) list += (list.empty() ? "" : ", ") + std::to_string(c);
     const int64_t v = integer(key, dflt);
-    if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
-      std::string list;
-      for (int64_t c : choices) list += (list.empty() ? "" : ", ") + std::to_string(c);
+    docs_.back().type = "one of " + list;
+    if (std::find(choices.begin(), choices.end(), v) == choices.end())
       fail(key, "expects one of " + list + ", got " + std::to_string(v));
-    }
     return v;
   }
   bool boolean(const std::string& key, bool dflt) {
     known_.push_back(key);
+    doc(key, "true or false", dflt ? "true" : "false");
     auto it = o_.find(key);
     if (it == o_.end()) return dflt;
     if (it->second == "true" || it->second == "1") return true;
@@ -64,6 +74,9 @@ class OptionReader {
   }
   double real(const std::string& key, double dflt) {
     known_.push_back(key);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", dflt);
+    doc(key, "number", buf);
     auto it = o_.find(key);
     if (it == o_.end()) return dflt;
     try {
@@ -74,10 +87,18 @@ class OptionReader {
     }
     fail(key, "expects a number, got '" + it->second + "'");
   }
-  std::string text(const std::string& key, const std::string& dflt) {
+  // A word from `choices` (any text when empty).
+  std::string text(const std::string& key, const std::string& dflt,
+                   const std::vector<std::string>& choices = {}) {
     known_.push_back(key);
+    std::string list;
+    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+    doc(key, choices.empty() ? "text" : "one of " + list, dflt);
     auto it = o_.find(key);
-    return it == o_.end() ? dflt : it->second;
+    const std::string v = it == o_.end() ? dflt : it->second;
+    if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end())
+      fail(key, "expects one of " + list + ", got '" + v + "'");
+    return v;
   }
   // Every given option must have been read.
   void finish() const {
@@ -94,9 +115,16 @@ class OptionReader {
   }
 
  private:
+  void doc(const std::string& key, const std::string& type, const std::string& dflt) {
+    for (const OptionDoc& d : docs_)
+      if (d.key == key) return;
+    docs_.push_back({key, type, dflt});
+  }
+
   std::string model_;
   const Options& o_;
   std::vector<std::string> known_;
+  std::vector<OptionDoc> docs_;
 };
 
 // StyleGAN2 G and D share their options; D reads only the resolution and channels.
@@ -132,7 +160,7 @@ const std::vector<Entry>& entries() {
          o.output_nc = r.integer("output_nc", o.output_nc, 1);
          o.ngf = r.integer("ngf", o.ngf, 1);
          o.n_blocks = r.integer("n_blocks", o.n_blocks, 0);
-         o.norm = parse_norm(r.text("norm", "instance"));
+         o.norm = parse_norm(r.text("norm", "instance", {"instance", "batch", "none"}));
          o.use_dropout = r.boolean("use_dropout", o.use_dropout);
          return std::make_shared<ResnetGenerator>(o);
        },
@@ -144,7 +172,7 @@ const std::vector<Entry>& entries() {
          o.output_nc = r.integer("output_nc", o.output_nc, 1);
          o.ngf = r.integer("ngf", o.ngf, 1);
          o.n_blocks = r.integer("n_blocks", o.n_blocks, 0);
-         o.norm = parse_norm(r.text("norm", "instance"));
+         o.norm = parse_norm(r.text("norm", "instance", {"instance", "batch", "none"}));
          o.dropout_rate = r.real("dropout_rate", o.dropout_rate);
          return std::make_shared<MobileResnetGenerator>(o);
        },
@@ -156,7 +184,7 @@ const std::vector<Entry>& entries() {
          o.output_nc = r.integer("output_nc", o.output_nc, 1);
          o.num_downs = r.integer("num_downs", o.num_downs, 5);
          o.ngf = r.integer("ngf", o.ngf, 1);
-         o.norm = parse_norm(r.text("norm", "batch"));
+         o.norm = parse_norm(r.text("norm", "batch", {"instance", "batch", "none"}));
          o.use_dropout = r.boolean("use_dropout", o.use_dropout);
          return std::make_shared<UnetGenerator>(o);
        },
@@ -167,7 +195,7 @@ const std::vector<Entry>& entries() {
          o.input_nc = r.integer("input_nc", o.input_nc, 1);
          o.ndf = r.integer("ndf", o.ndf, 1);
          o.n_layers = r.integer("n_layers", o.n_layers, 1);
-         o.norm = parse_norm(r.text("norm", "batch"));
+         o.norm = parse_norm(r.text("norm", "batch", {"instance", "batch", "none"}));
          return std::make_shared<NLayerDiscriminator>(o);
        },
        nullptr},
@@ -189,7 +217,7 @@ const std::vector<Entry>& entries() {
          o.input_nc = r.integer("input_nc", o.input_nc, 1);
          o.ndf = r.integer("ndf", o.ndf, 1);
          o.image_size = r.one_of("image_size", o.image_size, {32, 64});
-         o.norm = parse_dcgan_norm(r.text("norm", "batch"));
+         o.norm = parse_dcgan_norm(r.text("norm", "batch", {"batch", "group", "none"}));
          return std::make_shared<DcganDiscriminator>(o);
        },
        nullptr},
@@ -322,6 +350,20 @@ int64_t input_multiple(const std::string& name, const Options& options) {
     return int64_t(1) << r.integer("num_downs", UnetGeneratorOptions{}.num_downs, 5, 30);
   find_entry(name);  // an unknown name is still an error
   return 1;
+}
+
+std::string model_options_markdown() {
+  std::string md;
+  for (const Entry& e : entries()) {
+    OptionReader r(e.name, {});
+    e.build(r);  // with the defaults: records every option the model reads
+    if (e.input) e.input(r, 1, 8, 8);
+    md += "### `" + std::string(e.name) + "`\n\n| option | takes | default |\n|---|---|---|\n";
+    for (const OptionDoc& d : r.docs())
+      md += "| `" + d.key + "` | " + d.type + " | `" + d.default_value + "` |\n";
+    md += "\n";
+  }
+  return md;
 }
 
 }  // namespace ganlite::gan

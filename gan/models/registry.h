@@ -31,6 +31,11 @@ std::vector<std::string> model_names();
 Shape profile_input(const std::string& name, const Options& options, int64_t batch, int64_t h,
                     int64_t w);
 
+// Every model's options (the type or range each takes, its default) as Markdown, one table per
+// model, read from the registry as it builds each model with its defaults (`ganlite models`,
+// docs/models.md).
+std::string model_options_markdown();
+
 // What an image model's input side must be a multiple of for its output to have the input's
 // size: 4 for the ResNet generators (two stride-2 stages), 2^num_downs for the U-Net, 1 otherwise.
 int64_t input_multiple(const std::string& name, const Options& options);

@@ -11,12 +11,14 @@
 
 #include "engine/autograd.h"
 #include "engine/files.h"
+#include "engine/grid.h"
 #include "engine/image.h"
 #include "engine/ops.h"
 #include "gan/train/spec.h"
 #include "gan/train/trainer.h"
 #include "kernels/cpu/gemm.h"
 #include "nn/cond_bn.h"
+#include "nn/data/fashion.h"
 #include "nn/scope.h"
 
 namespace ganlite::gan {
@@ -218,10 +220,11 @@ SampleInputs make_sample_inputs(Run& run, const data::Dataset& train_set) {
   return s;
 }
 
-// The grid, from the deploy network: generation one row per class (or 8 rows); unpaired rows
-// real A, G_A(A), G_B(G_A(A)), real B, G_B(B), G_A(G_B(B)) (with another deploy network: real A,
-// its output, real B); paired rows A, G(A), B. Channels differing between rows (gray edges beside
-// RGB photos) are broadcast to RGB.
+// The grid, from the deploy network, its rows labelled and small images scaled up: generation
+// one row per class (8 unlabelled rows if unconditional); unpaired rows real A, G_A(A),
+// G_B(G_A(A)), real B, G_B(B), G_A(G_B(B)) (with another deploy network: real A, its output,
+// real B); paired rows A, G(A), B. Channels differing between rows (gray edges beside RGB
+// photos) are broadcast to RGB.
 void write_samples(Run& run, const SampleInputs& in, const fs::path& path) {
   if (run.task == TaskKind::classifier) return;
   NoGradGuard ng;
@@ -232,20 +235,27 @@ void write_samples(Run& run, const SampleInputs& in, const fs::path& path) {
   if (g2) eval_g2.emplace(*g2->module);
   auto dev = [&](const Tensor& t) { return t.defined() ? t.to(run.device) : t; };
   std::vector<Tensor> rows;
+  std::vector<std::string> labels;
   if (run.task == TaskKind::generation) {
-    rows.push_back(forward_with_labels(G, dev(in.z), dev(in.labels)));
+    const Tensor all = forward_with_labels(G, dev(in.z), dev(in.labels)).cpu();
+    for (int64_t r = 0; r * in.columns < all.size(0); ++r) {
+      rows.push_back(all.slice(0, r * in.columns, in.columns));
+      if (run.num_classes > 0)
+        labels.push_back(std::to_string(r) +
+                         (run.num_classes == 10 && run.spec["data"]["dataset"] == "fashion_mnist"
+                              ? std::string(" ") + data::kFashionClasses[r]
+                              : ""));
+    }
   } else if (run.task == TaskKind::unpaired && g2) {
     const Tensor fb = G(dev(in.a)), fa = (*g2->module)(dev(in.b));
     rows = {in.a, fb, (*g2->module)(fb), in.b, fa, G(fa)};
+    labels = {"real A", "G_A(A)", "G_B(G_A(A))", "real B", "G_B(B)", "G_A(G_B(B))"};
   } else {
     rows = {in.a, G(dev(in.a)), in.b};
+    labels = {"A", run.deploy + "(A)", "B"};
   }
   for (auto& r : rows) r = r.cpu();
-  int64_t channels = 1;
-  for (const auto& r : rows) channels = std::max(channels, r.size(1));
-  for (auto& r : rows)
-    if (r.size(1) != channels) r = concat(std::vector<Tensor>(channels, r), 1);
-  save_png(path.string(), concat(rows, 0), in.columns);
+  save_labelled_grid(path.string(), rows, labels, {}, grid_scale(rows[0].size(2)));
 }
 
 // Keeps the metrics lines up to `step` (a run that crashed after its last checkpoint logged
