@@ -2,6 +2,7 @@
 // closure called once with the full gradient of its output. Leaves receive their sum at the end.
 #include "engine/autograd.h"
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -57,10 +58,13 @@ struct Targets {
 // Runs the walk. With targets, gradients are collected for them only and .grad is left alone;
 // without, leaves accumulate into .grad.
 void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
-         bool retain_graph, Targets* targets, const char* caller) {
+         bool retain_graph, Targets* targets, const char* caller, bool create_graph) {
   GANLITE_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), caller, ": got ",
                 outputs.size(), " outputs but ", grad_outputs.size(), " gradients");
-  NoGradGuard no_grad;
+  // A first-order backward records nothing; one that creates a graph records every op it runs.
+  std::optional<NoGradGuard> no_grad;
+  if (!create_graph) no_grad.emplace();
+  if (create_graph) retain_graph = true;
   std::unordered_map<Node*, Tensor> grads;
   std::unordered_map<TensorImpl*, Tensor> leaf_grads;
   std::vector<Node*> roots;
@@ -112,7 +116,9 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
     }
     GANLITE_CHECK(n->backward, caller, ": the graph through ", op_name(n->op),
                   " was already freed by an earlier backward; pass retain_graph=true to it");
-    std::vector<Tensor> in_grads = n->backward(g);
+    GANLITE_CHECK(!create_graph || n->differentiable, caller, ": ", op_name(n->op),
+                  " has no double backward: a backward with create_graph cannot go through it");
+    std::vector<Tensor> in_grads = create_graph ? n->differentiable(g) : n->backward(g);
     GANLITE_CHECK(in_grads.size() == n->next.size(), "backward of ", op_name(n->op), " returned ",
                   in_grads.size(), " gradients for ", n->next.size(), " inputs");
     for (size_t i = 0; i < n->next.size(); ++i) {
@@ -127,7 +133,7 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
       else
         accumulate(leaf_grads[e.leaf.get()], in_grads[i]);
     }
-    if (!retain_graph) n->backward = nullptr;
+    if (!retain_graph) n->backward = n->differentiable = nullptr;
   }
 
   for (auto& [leaf, g0] : leaf_grads) {
@@ -137,8 +143,9 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
       if (t != targets->index.end()) targets->result[t->second] = g;
       continue;
     }
-    // A fresh copy, so .grad never aliases a tensor the caller or a backward closure holds.
-    leaf->grad = leaf->grad.defined() ? add(leaf->grad, g) : g.clone();
+    // A fresh copy, so .grad never aliases a tensor the caller or a backward closure holds; with
+    // create_graph the gradient itself, attached to the graph that made it.
+    leaf->grad = leaf->grad.defined() ? add(leaf->grad, g) : create_graph ? g : g.clone();
   }
 }
 
@@ -161,11 +168,26 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-void record(OpId op, Tensor& out, const std::vector<Tensor>& inputs, BackwardFn backward) {
+void record_differentiable(OpId op, Tensor& out, const std::vector<Tensor>& inputs,
+                           BackwardFn backward) {
+  if (!needs_grad(inputs)) return;
+  BackwardFn copy = backward;
+  record(op, out, inputs, std::move(backward), std::move(copy));
+}
+
+void record(OpId op, Tensor& out, const std::vector<Tensor>& inputs, BackwardFn backward,
+            BackwardFn differentiable) {
   if (!needs_grad(inputs)) return;
   auto node = std::make_shared<Node>();
   node->op = op;
   node->backward = std::move(backward);
+  // The op list declares which ops differentiate twice; an op's node must agree with it.
+  GANLITE_CHECK(static_cast<bool>(differentiable) == has_double_backward(op),
+                "record: ", op_name(op),
+                (differentiable ? " gives a differentiable backward but is not"
+                                : " gives no differentiable backward but is"),
+                " listed in GANLITE_DOUBLE_BACKWARD (engine/op_list.h)");
+  node->differentiable = std::move(differentiable);
   node->out_shape = out.shape();
   node->out_dtype = out.dtype();
   node->next.reserve(inputs.size());
@@ -185,7 +207,7 @@ void record(OpId op, Tensor& out, const std::vector<Tensor>& inputs, BackwardFn 
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs, bool retain_graph,
-                         bool allow_unused) {
+                         bool allow_unused, bool create_graph) {
   Targets targets;
   targets.result.resize(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
@@ -195,7 +217,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                                         : static_cast<const void*>(x.impl());
     GANLITE_CHECK(targets.index.emplace(key, i).second, "grad: input ", i, " is listed twice");
   }
-  run(outputs, grad_outputs, retain_graph, &targets, "grad");
+  run(outputs, grad_outputs, retain_graph, &targets, "grad", create_graph);
   for (size_t i = 0; i < inputs.size(); ++i)
     GANLITE_CHECK(allow_unused || targets.result[i].defined(), "grad: input ", i, " of shape ",
                   inputs[i].shape_str(), " is not used by the outputs (pass allow_unused=true)");
@@ -203,8 +225,8 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
 }
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs,
-              bool retain_graph) {
-  run(outputs, grad_outputs, retain_graph, nullptr, "backward");
+              bool retain_graph, bool create_graph) {
+  run(outputs, grad_outputs, retain_graph, nullptr, "backward", create_graph);
 }
 
 }  // namespace ganlite

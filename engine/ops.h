@@ -67,6 +67,12 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b = Tens
                         std::array<int64_t, 2> padding = {0, 0},
                         std::array<int64_t, 2> output_padding = {0, 0}, int64_t groups = 1,
                         std::array<int64_t, 2> dilation = {1, 1});
+// torch.nn.grad.conv2d_weight: the gradient of conv2d's weight (shape `weight`) from its input x
+// and output gradient dy, as an op (it differentiates: R1 and other double backwards need it).
+Tensor conv2d_weight(const Tensor& x, const Tensor& dy, const Shape& weight,
+                     std::array<int64_t, 2> stride = {1, 1},
+                     std::array<int64_t, 2> padding = {0, 0},
+                     std::array<int64_t, 2> dilation = {1, 1}, int64_t groups = 1);
 // ---- masked convolution (engine/ops/conv_masked.cpp): y[n, c] = mask[c] * (conv2d(x, w)[n, c]
 // + b[c]), mask of shape [C_out], folded into w and b; gradients to x, w, b and the mask.
 Tensor masked_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& mask,

@@ -214,8 +214,8 @@ Tensor Tensor::detach() const {
   return Tensor(impl);
 }
 
-void Tensor::backward(Tensor g, bool retain_graph) const {
-  ganlite::backward({*this}, {g}, retain_graph);
+void Tensor::backward(Tensor g, bool retain_graph, bool create_graph) const {
+  ganlite::backward({*this}, {g}, retain_graph, create_graph);
 }
 
 void Tensor::register_hook(Hook hook) {
@@ -321,6 +321,10 @@ Tensor empty_like(const Tensor& x) {
 }
 Tensor zeros_like(const Tensor& x) {
   return zeros(x.shape(), x.dtype(), x.device());
+}
+
+Tensor ones_like(const Tensor& x) {
+  return ones(x.shape(), x.dtype(), x.device());
 }
 
 Tensor arange(double start, double end, double step, DType dtype) {

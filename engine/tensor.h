@@ -83,7 +83,8 @@ class Tensor {
   Tensor grad() const;
   void zero_grad();       // drops the accumulated gradient
   Tensor detach() const;  // same storage, no history
-  void backward(Tensor grad = Tensor(), bool retain_graph = false) const;
+  // create_graph: see ganlite::backward (engine/autograd.h).
+  void backward(Tensor grad = Tensor(), bool retain_graph = false, bool create_graph = false) const;
   // A hook maps the gradient arriving at this tensor to the one passed on (or accumulated).
   void register_hook(Hook hook);
   const char* grad_fn_name() const;
@@ -124,6 +125,7 @@ Tensor scalar(double value, DType dtype = DType::f32, Device device = Device::cp
 Tensor arange(double start, double end, double step = 1.0, DType dtype = DType::f32);
 Tensor empty_like(const Tensor& x);  // contiguous, same dtype and device
 Tensor zeros_like(const Tensor& x);
+Tensor ones_like(const Tensor& x);
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape);
 

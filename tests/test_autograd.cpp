@@ -1,5 +1,6 @@
 // Autograd semantics: reuse, accumulation, detach, frozen-but-differentiable networks, hooks,
-// custom gradients, grad() w.r.t. intermediate tensors, retain_graph and NoGradGuard.
+// custom gradients, grad() w.r.t. intermediate tensors, retain_graph and NoGradGuard; higher
+// order with create_graph (per-op second-order checks are in tests/test_op_table.cpp).
 #include <catch2/catch.hpp>
 
 #include "engine/autograd.h"
@@ -151,4 +152,67 @@ TEST_CASE("only leaves can be frozen with requires_grad_(false)", "[autograd]") 
   Tensor x = leaf({2}, 18);
   Tensor y = x * 2.0;
   REQUIRE_THROWS_WITH(y.requires_grad_(false), Contains("detach"));
+}
+
+TEST_CASE("create_graph differentiates to any order", "[autograd][gradgrad]") {
+  Tensor x = leaf({4}, 21);
+  Tensor y = sum(x * x * x);
+  Tensor g1 = grad({y}, {x}, {}, false, false, /*create_graph=*/true)[0];  // 3x^2
+  REQUIRE(g1.requires_grad());
+  require_close(g1, x.detach() * x.detach() * 3.0);
+  Tensor g2 = grad({sum(g1)}, {x}, {}, false, false, true)[0];  // 6x
+  require_close(g2, x.detach() * 6.0);
+  Tensor g3 = grad({sum(g2)}, {x})[0];  // 6
+  require_close(g3, ones_like(x.detach()) * 6.0);
+  CHECK_FALSE(g3.requires_grad());
+}
+
+TEST_CASE("backward with create_graph leaves a differentiable .grad", "[autograd][gradgrad]") {
+  Tensor x = leaf({3}, 22);
+  sum(exp(x) * x).backward({}, false, /*create_graph=*/true);
+  Tensor gx = x.grad();  // (1 + x) e^x
+  REQUIRE(gx.requires_grad());
+  Tensor xd = x.detach();
+  require_close(gx, exp(xd) * (xd + 1.0));
+  // d/dx sum((1 + x) e^x) = (2 + x) e^x, accumulated onto the first .grad.
+  sum(gx).backward();
+  require_close(x.grad().detach(), exp(xd) * (xd + 1.0) + exp(xd) * (xd + 2.0));
+  x.zero_grad();
+  CHECK_FALSE(x.grad().defined());
+}
+
+TEST_CASE("an R1-style penalty trains through conv, norm, activations and a linear head",
+          "[autograd][gradgrad]") {
+  // d/dw of ||d D(x) / dx||^2 against central differences of the penalty itself.
+  Tensor x = leaf({2, 2, 6, 6}, 23), w = leaf({3, 2, 3, 3}, 24), v = leaf({1, 3 * 3 * 3}, 25);
+  auto penalty = [&](bool create) {
+    Tensor h = leaky_relu(instance_norm(conv2d(x, w, Tensor(), {2, 2}, {1, 1})), 0.2);
+    Tensor d = sum(linear(h.reshape({2, -1}), v));
+    Tensor gx = grad({d}, {x}, {}, false, false, create)[0];
+    return sum(gx * gx);
+  };
+  Tensor gw = grad({penalty(true)}, {w})[0];
+  std::vector<double> analytic = gw.to_vector<double>();
+  double* p = w.data<double>();
+  for (int64_t j = 0; j < w.numel(); j += 5) {
+    double orig = p[j];
+    p[j] = orig + 1e-6;
+    double lp = penalty(false).item();
+    p[j] = orig - 1e-6;
+    double lm = penalty(false).item();
+    p[j] = orig;
+    double numeric = (lp - lm) / 2e-6;
+    INFO("weight element " << j);
+    CHECK(std::abs(analytic[j] - numeric) <= 1e-6 + 1e-4 * std::abs(numeric));
+  }
+}
+
+TEST_CASE("create_graph through an op without a double backward names the op",
+          "[autograd][gradgrad]") {
+  Tensor x = leaf({1, 1, 3, 3}, 26);
+  Tensor y = sum(unfold(x * 2.0, {2, 2}));
+  REQUIRE_THROWS_WITH(grad({y}, {x}, {}, false, false, /*create_graph=*/true),
+                      Contains("unfold has no double backward"));
+  // The first order through it is unaffected.
+  CHECK(grad({sum(unfold(x, {2, 2}))}, {x})[0].defined());
 }

@@ -1,5 +1,6 @@
 // Broadcasting binary ops. Backward: the textbook derivatives, each reduced to its input's
-// shape by sum_to (the one place broadcast gradients are folded back).
+// shape by sum_to (the one place broadcast gradients are folded back), written with ops on the
+// inputs, so they differentiate again (div and pow keep a first-order form on their output).
 #include <cmath>
 
 #include "engine/ops/common.h"
@@ -32,7 +33,7 @@ Tensor binary_forward(const char* op, cpu::BinaryOp kind, const Tensor& a, const
 
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward("add", cpu::BinaryOp::add, a, b);
-  record(OpId::add, y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+  record_differentiable(OpId::add, y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return std::vector<Tensor>{sum_to(g, sa), sum_to(g, sb)};
   });
   return y;
@@ -40,7 +41,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward("sub", cpu::BinaryOp::sub, a, b);
-  record(OpId::sub, y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
+  record_differentiable(OpId::sub, y, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return std::vector<Tensor>{sum_to(g, sa), sum_to(neg(g), sb)};
   });
   return y;
@@ -48,11 +49,10 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward("mul", cpu::BinaryOp::mul, a, b);
-  Tensor ad = a.detach(), bd = b.detach();
   bool ga = a.requires_grad(), gb = b.requires_grad();
-  record(OpId::mul, y, {a, b}, [ad, bd, ga, gb](const Tensor& g) {
-    return std::vector<Tensor>{ga ? sum_to(g * bd, ad.shape()) : Tensor(),
-                               gb ? sum_to(g * ad, bd.shape()) : Tensor()};
+  record_differentiable(OpId::mul, y, {a, b}, [a, b, ga, gb](const Tensor& g) {
+    return std::vector<Tensor>{ga ? sum_to(g * b, a.shape()) : Tensor(),
+                               gb ? sum_to(g * a, b.shape()) : Tensor()};
   });
   return y;
 }
@@ -61,11 +61,18 @@ Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward("div", cpu::BinaryOp::div, a, b);
   Tensor ad = a.detach(), bd = b.detach(), yd = y.detach();
   bool ga = a.requires_grad(), gb = b.requires_grad();
-  record(OpId::div, y, {a, b}, [ad, bd, yd, ga, gb](const Tensor& g) {
-    Tensor gq = g / bd;  // d(a/b)/da = 1/b ; d(a/b)/db = -y/b
-    return std::vector<Tensor>{ga ? sum_to(gq, ad.shape()) : Tensor(),
-                               gb ? sum_to(neg(gq * yd), bd.shape()) : Tensor()};
-  });
+  record(
+      OpId::div, y, {a, b},
+      [ad, bd, yd, ga, gb](const Tensor& g) {
+        Tensor gq = g / bd;  // d(a/b)/da = 1/b ; d(a/b)/db = -y/b
+        return std::vector<Tensor>{ga ? sum_to(gq, ad.shape()) : Tensor(),
+                                   gb ? sum_to(neg(gq * yd), bd.shape()) : Tensor()};
+      },
+      [a, b, ga, gb](const Tensor& g) {
+        Tensor gq = g / b;
+        return std::vector<Tensor>{ga ? sum_to(gq, a.shape()) : Tensor(),
+                                   gb ? sum_to(neg(gq * (a / b)), b.shape()) : Tensor()};
+      });
   return y;
 }
 
@@ -73,11 +80,17 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward("pow", cpu::BinaryOp::pow, a, b);
   Tensor ad = a.detach(), bd = b.detach(), yd = y.detach();
   bool ga = a.requires_grad(), gb = b.requires_grad();
-  record(OpId::pow, y, {a, b}, [ad, bd, yd, ga, gb](const Tensor& g) {
-    // d(a^b)/da = b a^(b-1) ; d(a^b)/db = a^b log a
-    return std::vector<Tensor>{ga ? sum_to(g * bd * pow(ad, bd - 1.0), ad.shape()) : Tensor(),
-                               gb ? sum_to(g * yd * log(ad), bd.shape()) : Tensor()};
-  });
+  record(
+      OpId::pow, y, {a, b},
+      [ad, bd, yd, ga, gb](const Tensor& g) {
+        // d(a^b)/da = b a^(b-1) ; d(a^b)/db = a^b log a
+        return std::vector<Tensor>{ga ? sum_to(g * bd * pow(ad, bd - 1.0), ad.shape()) : Tensor(),
+                                   gb ? sum_to(g * yd * log(ad), bd.shape()) : Tensor()};
+      },
+      [a, b, ga, gb](const Tensor& g) {
+        return std::vector<Tensor>{ga ? sum_to(g * b * pow(a, b - 1.0), a.shape()) : Tensor(),
+                                   gb ? sum_to(g * pow(a, b) * log(a), b.shape()) : Tensor()};
+      });
   return y;
 }
 

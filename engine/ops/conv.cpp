@@ -124,13 +124,23 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair stride, Pa
   // The transposed conv maps P back onto H exactly once told the rows the stride dropped.
   Pair out_pad = {(xs[2] + 2 * padding[0] - dilation[0] * (ws[2] - 1) - 1) % stride[0],
                   (xs[3] + 2 * padding[1] - dilation[1] * (ws[3] - 1) - 1) % stride[1]};
-  record(OpId::conv2d, y, {x, w, b}, [=](const Tensor& g) {
-    Tensor gc = g.contiguous();
-    return std::vector<Tensor>{
-        gx ? conv_transpose2d(gc, w_saved, Tensor(), stride, padding, out_pad, groups, dilation)
-           : Tensor(),
-        gw ? weight_grad(cs, x_saved, gc, ws) : Tensor(), gb ? bias_grad(gc) : Tensor()};
-  });
+  record(
+      OpId::conv2d, y, {x, w, b},
+      [=](const Tensor& g) {
+        Tensor gc = g.contiguous();
+        return std::vector<Tensor>{
+            gx ? conv_transpose2d(gc, w_saved, Tensor(), stride, padding, out_pad, groups, dilation)
+               : Tensor(),
+            gw ? weight_grad(cs, x_saved, gc, ws) : Tensor(), gb ? bias_grad(gc) : Tensor()};
+      },
+      // The same three as ops on the inputs as they are: each is bilinear in (g, w) or (x, g).
+      [=, x_in = gw ? x : Tensor(), w_in = gx ? w : Tensor()](const Tensor& g) {
+        return std::vector<Tensor>{
+            gx ? conv_transpose2d(g, w_in, Tensor(), stride, padding, out_pad, groups, dilation)
+               : Tensor(),
+            gw ? conv2d_weight(x_in, g, ws, stride, padding, dilation, groups) : Tensor(),
+            gb ? sum(g, {0, 2, 3}) : Tensor()};
+      });
   return y;
 }
 
@@ -173,19 +183,74 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair 
 
   bool gx = x.requires_grad(), gw = w.requires_grad(), gb = b.defined() && b.requires_grad();
   Tensor x_saved = gw ? xc : Tensor(), w_saved = gx ? wc : Tensor();
-  record(OpId::conv_transpose2d, y, {x, w, b}, [=](const Tensor& g) {
-    Tensor gc = g.contiguous();
-    Tensor dx;
-    if (gx) {
-      dx = conv2d(gc, w_saved, Tensor(), stride, padding, dilation, groups);
-      // With output_padding >= stride (allowed below the dilation) the conv sees extra rows.
-      if (dx.shape()[2] != xs[2] || dx.shape()[3] != xs[3])
-        dx = dx.slice(2, 0, xs[2]).slice(3, 0, xs[3]);
-    }
-    return std::vector<Tensor>{dx, gw ? weight_grad(cs, gc, x_saved, ws) : Tensor(),
-                               gb ? bias_grad(gc) : Tensor()};
-  });
+  // With output_padding >= stride (allowed below the dilation) the conv sees extra rows.
+  auto input_grad = [=](const Tensor& g, const Tensor& wt) {
+    Tensor dx = conv2d(g, wt, Tensor(), stride, padding, dilation, groups);
+    return dx.shape()[2] == xs[2] && dx.shape()[3] == xs[3]
+               ? dx
+               : dx.slice(2, 0, xs[2]).slice(3, 0, xs[3]);
+  };
+  record(
+      OpId::conv_transpose2d, y, {x, w, b},
+      [=](const Tensor& g) {
+        Tensor gc = g.contiguous();
+        return std::vector<Tensor>{gx ? input_grad(gc, w_saved) : Tensor(),
+                                   gw ? weight_grad(cs, gc, x_saved, ws) : Tensor(),
+                                   gb ? bias_grad(gc) : Tensor()};
+      },
+      [=, x_in = gw ? x : Tensor(), w_in = gx ? w : Tensor()](const Tensor& g) {
+        return std::vector<Tensor>{
+            gx ? input_grad(g, w_in) : Tensor(),
+            gw ? conv2d_weight(g, x_in, ws, stride, padding, dilation, groups) : Tensor(),
+            gb ? sum(g, {0, 2, 3}) : Tensor()};
+      });
   return y;
+}
+
+Tensor conv2d_weight(const Tensor& x, const Tensor& dy, const Shape& ws, Pair stride, Pair padding,
+                     Pair dilation, int64_t groups) {
+  const char* op = "conv2d_weight";
+  check_float(op, x);
+  check_float(op, dy, "output gradient");
+  check_same(op, x, dy, "input", "output gradient");
+  check_rank(op, x, 4);
+  check_rank(op, dy, 4, "output gradient");
+  check_params(op, stride, padding, dilation, groups);
+  GANLITE_CHECK(ws.size() == 4 && ws[0] > 0 && ws[1] > 0 && ws[2] > 0 && ws[3] > 0, op,
+                ": weight shape ", shape_str(ws), " must have 4 non-empty dims");
+  const Shape& xs = x.shape();
+  const Shape& ds = dy.shape();
+  GANLITE_CHECK(xs[1] == ws[1] * groups && ws[0] % groups == 0, op, ": input ", x.shape_str(),
+                " does not fit weight shape ", shape_str(ws), " with groups ", groups);
+  GANLITE_CHECK(ds[0] == xs[0] && ds[1] == ws[0], op, ": output gradient ", dy.shape_str(),
+                " does not fit input ", x.shape_str(), " and weight shape ", shape_str(ws));
+  // The rows of x beyond the last output row: fewer than a stride step in a plain convolution;
+  // up to the dilation when dy is a conv_transpose2d input with a large output_padding.
+  Pair extra{};
+  for (int d = 0; d < 2; ++d) {
+    extra[d] = xs[2 + d] + 2 * padding[d] - dilation[d] * (ws[2 + d] - 1) - 1 -
+               (ds[2 + d] - 1) * stride[d];
+    GANLITE_CHECK(
+        ds[2 + d] >= 1 && extra[d] >= 0 && (extra[d] < stride[d] || extra[d] < dilation[d]), op,
+        ": output gradient ", dy.shape_str(), " is not the output size of input ", x.shape_str(),
+        " under weight shape ", shape_str(ws), ", stride ", pair_str(stride), ", padding ",
+        pair_str(padding), " and dilation ", pair_str(dilation));
+  }
+  cpu::ConvShape cs = conv_shape(xs, ws, ds[2], ds[3], stride, padding, dilation, groups);
+  Tensor dw = weight_grad(cs, x.detach().contiguous(), dy.detach().contiguous(), ws);
+  // Bilinear in (x, dy): each gradient is the other convolution of the two remaining operands.
+  record_differentiable(OpId::conv2d_weight, dw, {x, dy}, [=](const Tensor& g) {
+    Tensor dx, ddy;
+    if (x.requires_grad())
+      dx = conv_transpose2d(dy, g, Tensor(), stride, padding, extra, groups, dilation);
+    if (dy.requires_grad()) {
+      ddy = conv2d(x, g, Tensor(), stride, padding, dilation, groups);
+      if (ddy.shape()[2] != ds[2] || ddy.shape()[3] != ds[3])
+        ddy = ddy.slice(2, 0, ds[2]).slice(3, 0, ds[3]);
+    }
+    return std::vector<Tensor>{dx, ddy};
+  });
+  return dw;
 }
 
 Tensor unfold(const Tensor& x, Pair kernel, Pair dilation, Pair padding, Pair stride) {

@@ -1,6 +1,7 @@
 // Gather and join: concat and stack (strided copies into slices of the output; backward slices
 // the gradient), index_select (gather along a dim; backward scatter-adds, kernels/cpu/index.h)
 // and embedding (index_select of weight rows), with torch.cat/stack/index_select semantics.
+#include <array>
 #include <string>
 
 #include "engine/ops/common.h"
@@ -64,7 +65,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   }
   std::vector<int64_t> lens;
   for (const Tensor& x : xs) lens.push_back(x.shape()[d]);
-  record(OpId::concat, y, xs, [d, starts, lens, wants](const Tensor& g) {
+  record_differentiable(OpId::concat, y, xs, [d, starts, lens, wants](const Tensor& g) {
     std::vector<Tensor> gs;
     for (size_t i = 0; i < starts.size(); ++i)
       gs.push_back(wants[i] ? g.slice(d, starts[i], lens[i]) : Tensor());
@@ -90,12 +91,22 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
 
 namespace {
 
+// Outer, inner extents around dim d of shape s.
+std::array<int64_t, 2> around(const Shape& s, int64_t d) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < d; ++i) outer *= s[i];
+  for (int64_t i = d + 1; i < static_cast<int64_t>(s.size()); ++i) inner *= s[i];
+  return {outer, inner};
+}
+
+Tensor scatter_add(const Tensor& g, int64_t d, const Tensor& idx, int64_t size);
+
 // The gather along dim d of an index already checked (i64, 1-D, contiguous, on x's device, in
 // range): index_select and embedding check, each with its own message, then call this once.
+// Gather and scatter-add are each other's adjoint, hence each other's gradient, to any order.
 Tensor gather(const Tensor& x, int64_t d, const Tensor& idx) {
-  int64_t size = x.shape()[d], k = idx.numel(), outer = 1, inner = 1;
-  for (int64_t i = 0; i < d; ++i) outer *= x.shape()[i];
-  for (int64_t i = d + 1; i < x.dim(); ++i) inner *= x.shape()[i];
+  const int64_t size = x.shape()[d], k = idx.numel();
+  const auto [outer, inner] = around(x.shape(), d);
   Tensor xc = x.detach().contiguous();
   Shape out = x.shape();
   out[d] = k;
@@ -105,18 +116,28 @@ Tensor gather(const Tensor& x, int64_t d, const Tensor& idx) {
     GANLITE_KERNEL(x.device(), index_select<T>(y.data<T>(), xc.data<T>(), idx.data<int64_t>(),
                                                outer, size, k, inner));
   });
-  record(OpId::index_select, y, {x},
-         [idx, in = x.shape(), outer, size, k, inner](const Tensor& g0) {
-           Tensor g = g0.contiguous();
-           Tensor gx = empty(in, g.dtype(), g.device());
-           dispatch_float(g.dtype(), "index_select backward", [&](auto t) {
-             using T = decltype(t);
-             GANLITE_KERNEL(g.device(), index_add<T>(gx.data<T>(), g.data<T>(), idx.data<int64_t>(),
-                                                     outer, size, k, inner));
-           });
-           return std::vector<Tensor>{gx};
-         });
+  record_differentiable(OpId::index_select, y, {x}, [idx, d, size](const Tensor& g) {
+    return std::vector<Tensor>{scatter_add(g, d, idx, size)};
+  });
   return y;
+}
+
+// Zeros of g's shape with dim d of length size, plus g's slices at the index positions.
+Tensor scatter_add(const Tensor& g0, int64_t d, const Tensor& idx, int64_t size) {
+  Tensor g = g0.detach().contiguous();
+  Shape in = g.shape();
+  in[d] = size;
+  const auto [outer, inner] = around(in, d);
+  Tensor gx = empty(in, g.dtype(), g.device());
+  dispatch_float(g.dtype(), "index_select backward", [&](auto t) {
+    using T = decltype(t);
+    GANLITE_KERNEL(g.device(), index_add<T>(gx.data<T>(), g.data<T>(), idx.data<int64_t>(), outer,
+                                            size, idx.numel(), inner));
+  });
+  record_differentiable(OpId::index_select, gx, {g0}, [idx, d](const Tensor& gg) {
+    return std::vector<Tensor>{gather(gg, d, idx)};
+  });
+  return gx;
 }
 
 }  // namespace

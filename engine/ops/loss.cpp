@@ -46,16 +46,27 @@ Tensor softmax_op(OpId id, const Tensor& x0, int64_t dim, bool log) {
     GANLITE_KERNEL(x.device(), softmax<T>(y.data<T>(), x.data<T>(), outer, n, inner, log));
   });
   Tensor yd = y.detach();
-  record(id, y, {x0}, [yd, outer, n, inner, log](const Tensor& g0) {
-    Tensor g = g0.contiguous();
-    Tensor gx = empty_like(g);
-    dispatch_float(g.dtype(), "softmax backward", [&](auto t) {
-      using T = decltype(t);
-      GANLITE_KERNEL(g.device(), softmax_backward<T>(gx.data<T>(), g.data<T>(), yd.data<T>(), outer,
-                                                     n, inner, log));
-    });
-    return std::vector<Tensor>{gx};
-  });
+  record(
+      id, y, {x0},
+      [yd, outer, n, inner, log](const Tensor& g0) {
+        Tensor g = g0.contiguous();
+        Tensor gx = empty_like(g);
+        dispatch_float(g.dtype(), "softmax backward", [&](auto t) {
+          using T = decltype(t);
+          GANLITE_KERNEL(g.device(), softmax_backward<T>(gx.data<T>(), g.data<T>(), yd.data<T>(),
+                                                         outer, n, inner, log));
+        });
+        return std::vector<Tensor>{gx};
+      },
+      // The output recomputed as an op of x (a node may not hold its own output):
+      // softmax: y (g - sum(g y)); log-softmax: g - exp(y) sum(g).
+      [id, x0, d, log](const Tensor& g) {
+        const std::vector<int64_t> dims =
+            x0.dim() ? std::vector<int64_t>{d} : std::vector<int64_t>{};
+        const Tensor y = softmax_op(id, x0, d, log);
+        return std::vector<Tensor>{log ? g - exp(y) * sum(g, dims, true)
+                                       : y * (g - sum(g * y, dims, true))};
+      });
   return y;
 }
 

@@ -1,5 +1,6 @@
 // Matrix products on OpenBLAS or cuBLAS. Transposed views are passed to BLAS as transpose flags, so
-// the backward products (g @ b^T, a^T @ g) copy nothing.
+// the backward products (g @ b^T, a^T @ g) copy nothing; being matmuls of the inputs themselves,
+// they differentiate again.
 #include "engine/ops/common.h"
 #include "kernels/cpu/gemm.h"
 #if GANLITE_WITH_CUDA
@@ -55,11 +56,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                 b.shape()[0], ")");
   Tensor y = empty({a.shape()[0], b.shape()[1]}, a.dtype(), a.device());
   batched_gemm(a, b, y);
-  Tensor ad = a.detach(), bd = b.detach();
   bool ga = a.requires_grad(), gb = b.requires_grad();
-  record(OpId::matmul, y, {a, b}, [ad, bd, ga, gb](const Tensor& g) {
-    return std::vector<Tensor>{ga ? matmul(g, bd.transpose(0, 1)) : Tensor(),
-                               gb ? matmul(ad.transpose(0, 1), g) : Tensor()};
+  record_differentiable(OpId::matmul, y, {a, b}, [a, b, ga, gb](const Tensor& g) {
+    return std::vector<Tensor>{ga ? matmul(g, b.transpose(0, 1)) : Tensor(),
+                               gb ? matmul(a.transpose(0, 1), g) : Tensor()};
   });
   return y;
 }
@@ -75,11 +75,10 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
                 " do not chain (need equal dim 0, and dim 2 of lhs == dim 1 of rhs)");
   Tensor y = empty({a.shape()[0], a.shape()[1], b.shape()[2]}, a.dtype(), a.device());
   batched_gemm(a, b, y);
-  Tensor ad = a.detach(), bd = b.detach();
   bool ga = a.requires_grad(), gb = b.requires_grad();
-  record(OpId::bmm, y, {a, b}, [ad, bd, ga, gb](const Tensor& g) {
-    return std::vector<Tensor>{ga ? bmm(g, bd.transpose(1, 2)) : Tensor(),
-                               gb ? bmm(ad.transpose(1, 2), g) : Tensor()};
+  record_differentiable(OpId::bmm, y, {a, b}, [a, b, ga, gb](const Tensor& g) {
+    return std::vector<Tensor>{ga ? bmm(g, b.transpose(1, 2)) : Tensor(),
+                               gb ? bmm(a.transpose(1, 2), g) : Tensor()};
   });
   return y;
 }

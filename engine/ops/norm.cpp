@@ -51,8 +51,42 @@ void group_stats(const Tensor& x, const cpu::NormShape& sh, double eps, Tensor& 
 
 // y = (x - mean) * rstd * weight + bias with the given statistics, and its backward.
 // batch_stats says whether mean and rstd depend on x (training) or are constants (eval).
+// The backward of normalize with ops on the inputs as they are (its double backward). With
+// batch statistics they are recomputed from x as ops, in the grouped layout (N, G, S') for
+// per-sample norms and (N, C, S') for batch norm, where the standard formula reads
+//   dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)),  dxhat = g w.
+std::vector<Tensor> normalize_grad_ops(const Tensor& g, const Tensor& x, const Tensor& w,
+                                       const Tensor& mean_c, const Tensor& rstd_c,
+                                       const cpu::NormShape& sh, double eps, bool batch_stats,
+                                       bool gx, bool gw, bool gb) {
+  Shape per_channel(x.dim(), 1);
+  per_channel[1] = sh.c;
+  const Tensor dxhat = w.defined() ? g * w.reshape(per_channel) : g;
+  const Tensor g3 = g.reshape({sh.n, sh.c, -1});
+  Tensor xhat, dx;
+  if (batch_stats) {
+    const Shape grouped = sh.per_sample ? Shape{sh.n, sh.groups, -1} : Shape{sh.n, sh.c, -1};
+    const std::vector<int64_t> dims =
+        sh.per_sample ? std::vector<int64_t>{2} : std::vector<int64_t>{0, 2};
+    const Tensor xr = x.reshape(grouped);
+    const Tensor rstd = pow(var(xr, dims, true, false) + eps, -0.5);
+    const Tensor xh = (xr - mean(xr, dims, true)) * rstd;
+    xhat = xh.reshape(x.shape());
+    if (gx) {
+      const Tensor dr = dxhat.reshape(grouped);
+      dx = (rstd * (dr - mean(dr, dims, true) - xh * mean(dr * xh, dims, true))).reshape(x.shape());
+    }
+  } else {
+    // Eval batch norm: the running statistics are constants, the norm an affine map of x.
+    xhat = (x - mean_c.reshape(per_channel)) * rstd_c.reshape(per_channel);
+    if (gx) dx = dxhat * rstd_c.reshape(per_channel);
+  }
+  return {dx, gw ? sum(g3 * xhat.reshape({sh.n, sh.c, -1}), {0, 2}) : Tensor(),
+          gb ? sum(g3, {0, 2}) : Tensor()};
+}
+
 Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor& bias0,
-                 const Tensor& mean, const Tensor& rstd, const cpu::NormShape& sh,
+                 const Tensor& mean, const Tensor& rstd, const cpu::NormShape& sh, double eps,
                  bool batch_stats) {
   Tensor x = detached_contiguous(x0);
   Tensor w = detached_contiguous(weight0), b = detached_contiguous(bias0);
@@ -66,23 +100,26 @@ Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor&
   bool gx = x0.requires_grad();
   bool gw = weight0.defined() && weight0.requires_grad();
   bool gb = bias0.defined() && bias0.requires_grad();
-  record(id, y, {x0, weight0, bias0},
-         [x, w, mean, rstd, sh, batch_stats, gx, gw, gb](const Tensor& g0) {
-           Tensor g = g0.contiguous();
-           Tensor dx = gx ? empty_like(x) : Tensor();
-           Tensor dw = gw ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
-           Tensor db = gb ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
-           dispatch_float(x.dtype(), "norm backward", [&](auto t) {
-             using T = decltype(t);
-             GANLITE_KERNEL(
-                 x.device(),
-                 norm_backward<T>(gx ? dx.data<T>() : nullptr, gw ? dw.data<T>() : nullptr,
-                                  gb ? db.data<T>() : nullptr, g.data<T>(), x.data<T>(),
-                                  mean.data<T>(), rstd.data<T>(),
-                                  w.defined() ? w.data<T>() : nullptr, sh, batch_stats));
-           });
-           return std::vector<Tensor>{dx, dw, db};
-         });
+  record(
+      id, y, {x0, weight0, bias0},
+      [x, w, mean, rstd, sh, batch_stats, gx, gw, gb](const Tensor& g0) {
+        Tensor g = g0.contiguous();
+        Tensor dx = gx ? empty_like(x) : Tensor();
+        Tensor dw = gw ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
+        Tensor db = gb ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
+        dispatch_float(x.dtype(), "norm backward", [&](auto t) {
+          using T = decltype(t);
+          GANLITE_KERNEL(x.device(),
+                         norm_backward<T>(gx ? dx.data<T>() : nullptr, gw ? dw.data<T>() : nullptr,
+                                          gb ? db.data<T>() : nullptr, g.data<T>(), x.data<T>(),
+                                          mean.data<T>(), rstd.data<T>(),
+                                          w.defined() ? w.data<T>() : nullptr, sh, batch_stats));
+        });
+        return std::vector<Tensor>{dx, dw, db};
+      },
+      [x0, weight0, mean, rstd, sh, eps, batch_stats, gx, gw, gb](const Tensor& g) {
+        return normalize_grad_ops(g, x0, weight0, mean, rstd, sh, eps, batch_stats, gx, gw, gb);
+      });
   return y;
 }
 
@@ -127,7 +164,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Ten
     mean = detached_contiguous(running_mean);
     rstd = pow(running_var.detach() + eps, -0.5);
   }
-  return normalize(OpId::batch_norm, x, weight, bias, mean, rstd, sh, training);
+  return normalize(OpId::batch_norm, x, weight, bias, mean, rstd, sh, eps, training);
 }
 
 Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
@@ -140,7 +177,7 @@ Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, 
                 "of shape ", x.shape_str());
   Tensor xc = detached_contiguous(x), mean, rstd;
   group_stats(xc, sh, eps, mean, rstd);
-  return normalize(OpId::instance_norm, x, weight, bias, mean, rstd, sh, true);
+  return normalize(OpId::instance_norm, x, weight, bias, mean, rstd, sh, eps, true);
 }
 
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias,
@@ -155,7 +192,7 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
   cpu::NormShape sh = norm_shape(x, groups, true);
   Tensor xc = detached_contiguous(x), mean, rstd;
   group_stats(xc, sh, eps, mean, rstd);
-  return normalize(OpId::group_norm, x, weight, bias, mean, rstd, sh, true);
+  return normalize(OpId::group_norm, x, weight, bias, mean, rstd, sh, eps, true);
 }
 
 }  // namespace ganlite

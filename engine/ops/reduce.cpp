@@ -70,8 +70,9 @@ Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Tensor y = reduce_forward("sum", x, p, keepdim, [&](auto* out, const auto* in) {
     GANLITE_KERNEL(x.device(), sum_rows(out, in, p.rows, p.cols));
   });
-  record(OpId::sum, y, {x},
-         [p, in = x.shape()](const Tensor& g) { return std::vector<Tensor>{spread(g, p, in)}; });
+  record_differentiable(OpId::sum, y, {x}, [p, in = x.shape()](const Tensor& g) {
+    return std::vector<Tensor>{spread(g, p, in)};
+  });
   return y;
 }
 
@@ -81,7 +82,7 @@ Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Tensor y = reduce_forward("mean", x, p, keepdim, [&](auto* out, const auto* in) {
     GANLITE_KERNEL(x.device(), mean_rows(out, in, p.rows, p.cols));
   });
-  record(OpId::mean, y, {x}, [p, in = x.shape()](const Tensor& g) {
+  record_differentiable(OpId::mean, y, {x}, [p, in = x.shape()](const Tensor& g) {
     return std::vector<Tensor>{spread(g / static_cast<double>(p.cols), p, in)};
   });
   return y;
@@ -95,7 +96,8 @@ Tensor max(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   });
   Tensor xr = x.requires_grad() ? rows_of(x, p) : Tensor();
   Tensor yd = y.detach();
-  record(OpId::max, y, {x}, [p, xr, yd, in = x.shape()](const Tensor& g0) {
+  // The gradient goes to the maximum of each row: g spread times a constant mask.
+  auto routed = [p, xr, yd, in = x.shape()](const Tensor& g0) {
     Tensor g = g0.contiguous();
     Tensor gr = empty_like(xr);
     dispatch_float(g.dtype(), "max backward", [&](auto t) {
@@ -108,8 +110,18 @@ Tensor max(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
     for (int64_t d : p.perm) permuted.push_back(in[d]);
     std::vector<int64_t> inverse(p.perm.size());
     for (size_t i = 0; i < p.perm.size(); ++i) inverse[p.perm[i]] = static_cast<int64_t>(i);
-    return std::vector<Tensor>{gr.reshape(permuted).permute(inverse).contiguous()};
-  });
+    return gr.reshape(permuted).permute(inverse).contiguous();
+  };
+  record(
+      OpId::max, y, {x}, [routed](const Tensor& g) { return std::vector<Tensor>{routed(g)}; },
+      [routed, p, yd, in = x.shape()](const Tensor& g) {
+        Tensor mask;
+        {
+          NoGradGuard ng;
+          mask = routed(ones_like(yd));
+        }
+        return std::vector<Tensor>{spread(g, p, in) * mask};
+      });
   return y;
 }
 
@@ -121,11 +133,10 @@ Tensor var(const Tensor& x, std::vector<int64_t> dims, bool keepdim, bool unbias
   Tensor y = reduce_forward("var", x, p, keepdim, [&](auto* out, const auto* in) {
     GANLITE_KERNEL(x.device(), var_rows(out, in, p.rows, p.cols, corr));
   });
-  Tensor xd = x.detach();
-  record(OpId::var, y, {x}, [p, xd, corr, in = x.shape()](const Tensor& g) {
+  record_differentiable(OpId::var, y, {x}, [p, x, corr, in = x.shape()](const Tensor& g) {
     // d var / dx_i = 2 (x_i - mean) / (n - correction)
     std::vector<int64_t> reduced(p.perm.begin() + p.out_shape.size(), p.perm.end());
-    Tensor centred = xd - mean(xd, reduced, true);
+    Tensor centred = x - mean(x, reduced, true);
     double scale = 2.0 / static_cast<double>(p.cols - corr);
     return std::vector<Tensor>{spread(g, p, in) * centred * scale};
   });

@@ -18,23 +18,19 @@ cpu::Planes check_planes(const char* op, const Tensor& x) {
 }
 
 // Runs kernel(device, y, x) over contiguous planes into a fresh (N, C, oh, ow) output on x's
-// device, and records backward_kernel(device, gx, g) as the gradient.
+// device. These ops are linear, so the gradient is the adjoint map, adjoint(device, gx, g), run
+// by the same function with the two kernels swapped: its own gradient is the forward again, and
+// the ops differentiate to any order.
 template <class F, class B>
-Tensor plane_op(OpId id, const Tensor& x0, int64_t oh, int64_t ow, F kernel, B backward_kernel) {
+Tensor plane_op(OpId id, const Tensor& x0, int64_t oh, int64_t ow, F kernel, B adjoint) {
   Tensor x = x0.detach().contiguous();
   Tensor y = empty({x.shape()[0], x.shape()[1], oh, ow}, x.dtype(), x.device());
   dispatch_float(x.dtype(), op_name(id), [&](auto t) {
     using T = decltype(t);
     kernel(x.device(), y.data<T>(), x.data<T>());
   });
-  record(id, y, {x0}, [backward_kernel, in = x.shape()](const Tensor& g0) {
-    Tensor g = g0.contiguous();
-    Tensor gx = empty(in, g.dtype(), g.device());
-    dispatch_float(g.dtype(), "spatial backward", [&](auto t) {
-      using T = decltype(t);
-      backward_kernel(g.device(), gx.data<T>(), g.data<T>());
-    });
-    return std::vector<Tensor>{gx};
+  record_differentiable(id, y, {x0}, [id, kernel, adjoint, in = x.shape()](const Tensor& g) {
+    return std::vector<Tensor>{plane_op(id, g, in[2], in[3], adjoint, kernel)};
   });
   return y;
 }
@@ -77,7 +73,7 @@ Tensor zero_pad2d(const Tensor& x, std::array<int64_t, 4> pad) {
   Tensor y = zeros({x.shape()[0], x.shape()[1], h + pad[2] + pad[3], w + pad[0] + pad[1]},
                    x.dtype(), x.device());
   y.slice(2, pad[2], h).slice(3, pad[0], w).copy_(x.detach());
-  record(OpId::zero_pad2d, y, {x}, [pad, h, w](const Tensor& g) {
+  record_differentiable(OpId::zero_pad2d, y, {x}, [pad, h, w](const Tensor& g) {
     return std::vector<Tensor>{g.slice(2, pad[2], h).slice(3, pad[0], w)};
   });
   return y;

@@ -24,8 +24,8 @@ Tensor make_view(const Tensor& x, Shape shape, Shape strides, int64_t offset) {
 Tensor reshaping_view(const Tensor& x, Shape shape, Shape strides) {
   Tensor y = make_view(x, std::move(shape), std::move(strides), x.offset());
   Shape in = x.shape();
-  record(OpId::reshape, y, {x},
-         [in](const Tensor& g) -> std::vector<Tensor> { return {g.reshape(in)}; });
+  record_differentiable(OpId::reshape, y, {x},
+                        [in](const Tensor& g) -> std::vector<Tensor> { return {g.reshape(in)}; });
   return y;
 }
 
@@ -78,8 +78,9 @@ Tensor Tensor::permute(std::vector<int64_t> dims) const {
     st[i] = strides()[d];
   }
   Tensor y = make_view(*this, s, st, offset());
-  record(OpId::permute, y, {*this},
-         [inverse](const Tensor& g) -> std::vector<Tensor> { return {g.permute(inverse)}; });
+  record_differentiable(
+      OpId::permute, y, {*this},
+      [inverse](const Tensor& g) -> std::vector<Tensor> { return {g.permute(inverse)}; });
   return y;
 }
 
@@ -98,11 +99,24 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t length) const {
   s[d] = length;
   Tensor y = make_view(*this, s, strides(), offset() + start * strides()[d]);
   Shape in = shape();
-  record(OpId::slice, y, {*this}, [in, d, start, length](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gx = zeros(in, g.dtype(), g.device());
-    gx.slice(d, start, length).copy_(g);
-    return {gx};
-  });
+  record(
+      OpId::slice, y, {*this},
+      [in, d, start, length](const Tensor& g) -> std::vector<Tensor> {
+        Tensor gx = zeros(in, g.dtype(), g.device());
+        gx.slice(d, start, length).copy_(g);
+        return {gx};
+      },
+      // The same zero-filled gradient as a concat, which differentiates (back to the slice).
+      [in, d, start, length](const Tensor& g) -> std::vector<Tensor> {
+        std::vector<Tensor> parts;
+        Shape before = in, after = in;
+        before[d] = start;
+        after[d] = in[d] - start - length;
+        if (start > 0) parts.push_back(zeros(before, g.dtype(), g.device()));
+        parts.push_back(g);
+        if (after[d] > 0) parts.push_back(zeros(after, g.dtype(), g.device()));
+        return {parts.size() == 1 ? g : concat(parts, d)};
+      });
   return y;
 }
 
@@ -125,8 +139,8 @@ Tensor Tensor::expand(Shape s) const {
   if (s == shape()) return *this;
   Tensor y = make_view(*this, s, st, offset());
   Shape in = shape();
-  record(OpId::expand, y, {*this},
-         [in](const Tensor& g) -> std::vector<Tensor> { return {sum_to(g, in)}; });
+  record_differentiable(OpId::expand, y, {*this},
+                        [in](const Tensor& g) -> std::vector<Tensor> { return {sum_to(g, in)}; });
   return y;
 }
 
@@ -163,7 +177,8 @@ Tensor Tensor::flatten(int64_t start, int64_t end) const {
 
 Tensor Tensor::clone() const {
   Tensor y = copy_as(*this, dtype(), device());
-  record(OpId::contiguous, y, {*this}, [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
+  record_differentiable(OpId::contiguous, y, {*this},
+                        [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
   return y;
 }
 
@@ -176,8 +191,8 @@ Tensor Tensor::to(DType t) const {
   Tensor y = copy_as(*this, t, device());
   DType from = dtype();
   if (is_float(t) && is_float(from))
-    record(OpId::cast, y, {*this},
-           [from](const Tensor& g) -> std::vector<Tensor> { return {g.to(from)}; });
+    record_differentiable(OpId::cast, y, {*this},
+                          [from](const Tensor& g) -> std::vector<Tensor> { return {g.to(from)}; });
   return y;
 }
 
@@ -188,8 +203,8 @@ Tensor Tensor::to(Device d) const {
   Tensor y = copy_as(*this, dtype(), d);
   Device from = device();
   if (is_float(dtype()))
-    record(OpId::cast, y, {*this},
-           [from](const Tensor& g) -> std::vector<Tensor> { return {g.to(from)}; });
+    record_differentiable(OpId::cast, y, {*this},
+                          [from](const Tensor& g) -> std::vector<Tensor> { return {g.to(from)}; });
   return y;
 }
 

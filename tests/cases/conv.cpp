@@ -1,6 +1,7 @@
-// Op cases: conv2d, conv_transpose2d, unfold. Small shapes (gradcheck runs two forwards per input
-// element) covering padding, stride, dilation, groups, depthwise, 1x1 (both the copying and the
-// in-place path), batches that share a tile, odd and asymmetric sizes, strided views, no bias.
+// Op cases: conv2d, conv_transpose2d, conv2d_weight, unfold. Small shapes (gradcheck runs two
+// forwards per input element) covering padding, stride, dilation, groups, depthwise, 1x1 (both the
+// copying and the in-place path), batches that share a tile, odd and asymmetric sizes, strided
+// views, no bias.
 #include "../op_cases.h"
 
 namespace ganlite::test {
@@ -127,6 +128,28 @@ CaseRegistrar reg({
      "convt_stride1_no_bias",
      {{{2, 3, 4, 4}}, {{3, 2, 3, 3}}},
      [](const V& x) { return conv_transpose2d(x[0], x[1]); }},
+
+    // ---- conv2d_weight(x, dy, weight shape, stride, padding, dilation, groups)
+    {"conv2d_weight",
+     "conv2d_weight_3x3_pad1",
+     {{{2, 3, 5, 5}}, {{2, 4, 5, 5}}},
+     [](const V& x) {
+       return conv2d_weight(x[0], x[1], {4, 3, 3, 3}, {1, 1}, {1, 1});
+     }},
+    // A row of x past the last output row (stride 2 drops it), groups, dilation, a strided view.
+    {"conv2d_weight",
+     "conv2d_weight_strided_grouped_dilated",
+     {{{2, 4, 10, 8}}, {{2, 6, 5, 8}, -1, 1, View::transposed}},
+     [](const V& x) {
+       return conv2d_weight(x[0], x[1], {6, 2, 3, 3}, {2, 1}, {2, 1}, {2, 1}, 2);
+     }},
+    // The weight gradient of convt_outpad_beyond_stride: a spare row and column below dilation.
+    {"conv2d_weight",
+     "conv2d_weight_beyond_stride",
+     {{{1, 2, 6, 7}}, {{1, 2, 3, 4}}},
+     [](const V& x) {
+       return conv2d_weight(x[0], x[1], {2, 2, 2, 3}, {1, 1}, {0, 1}, {2, 2});
+     }},
 
     // ---- unfold(x, kernel, dilation, padding, stride)
     {"unfold",

@@ -45,6 +45,27 @@ void check_parity(const OpCase& c, DType dt, Tol tol) {
   }
 }
 
+void check_gradgrad_parity(const OpCase& c, DType dt, Tol tol) {
+  INFO("case " << c.name << " (op " << c.op << "), second order, " << dtype_name(dt));
+  std::vector<Tensor> a = make_gradgrad(c, dt, Device::cpu).analytic();
+  std::vector<Tensor> b = make_gradgrad(c, dt, Device::cuda).analytic();
+  REQUIRE(a.size() == b.size());
+  for (size_t k = 0; k < a.size(); ++k) {
+    // A gradient that is identically zero may be undefined on one side only.
+    if (!a[k].defined() || !b[k].defined()) {
+      Tensor g = a[k].defined() ? a[k] : b[k];
+      if (g.defined()) CHECK(norm_of(g) == 0.0);
+      continue;
+    }
+    CHECK(b[k].device() == Device::cuda);
+    int64_t at = -1;
+    double w = worst(a[k].to_vector<double>(), b[k].to_vector<double>(), tol, &at);
+    INFO("dF/d(" << (k + 1 == a.size() ? std::string("v") : "input " + std::to_string(k))
+                 << "): worst |cuda - cpu| / tolerance " << w << " at element " << at);
+    CHECK(w <= 1.0);
+  }
+}
+
 double norm_of(const Tensor& a) {
   double s = 0;
   for (double v : a.to_vector<double>()) s += v * v;

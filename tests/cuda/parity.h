@@ -21,6 +21,10 @@ double worst(const std::vector<double>& a, const std::vector<double>& b, Tol t, 
 // within tol, and the CUDA gradients must stay on the device.
 void check_parity(const OpCase& c, DType dt, Tol tol);
 
+// The second-order gradients of the case (gradcheck.h's GradGrad: dF/d inputs and dF/dv) in `dt`
+// on the CPU and on CUDA must agree within tol.
+void check_gradgrad_parity(const OpCase& c, DType dt, Tol tol);
+
 double norm_of(const Tensor& a);
 // The norm of a - b, both taken to f64 on the CPU.
 double dist(const Tensor& a, const Tensor& b);

@@ -1,9 +1,11 @@
 // CPU-vs-CUDA parity over the op-case table: every case runs in f32 on both devices from the
 // same inputs (the generator gives the same numbers on both), and the outputs and the gradients
-// of sum(out * r) with respect to every input must agree within the op's tolerance below.
+// of sum(out * r) with respect to every input must agree within the op's tolerance below; so must
+// the second-order gradients of every op with a double backward (tests/gradcheck.h's GradGrad).
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "engine/op_list.h"
 #include "parity.h"
 
 using namespace ganlite;
@@ -50,4 +52,20 @@ TEST_CASE("every op case gives the CPU result on CUDA, forward and backward",
           "[cuda][parity][shared]") {
   REQUIRE(!op_cases().empty());
   for (const OpCase& c : op_cases()) check_parity(c, DType::f32, tolerance(c.op));
+}
+
+TEST_CASE("every op case with a double backward gives the CPU's second-order gradients on CUDA",
+          "[cuda][parity][gradgrad]") {
+  int checked = 0;
+  for (const OpCase& c : op_cases()) {
+    bool listed = false;
+    for (int i = 0; i < kNumOps; ++i)
+      if (c.op == kOpNames[i]) listed = has_double_backward(static_cast<OpId>(i));
+    if (!listed) continue;
+    // Second-order sums run over products of two reductions: twice the first-order tolerance.
+    Tol t = tolerance(c.op);
+    check_gradgrad_parity(c, DType::f32, {2 * t.atol, 2 * t.rtol});
+    ++checked;
+  }
+  CHECK(checked > 0);
 }
