@@ -71,6 +71,7 @@ int cmd_spec(const std::vector<std::string>& args) {
     on_cpu["device"] = "cpu";
     gan::Run run(on_cpu);
     if (auto technique = gan::make_technique(on_cpu)) technique->setup(run);
+    run.add_ema();
     gan::check_setup(run, *gan::make_dataset(on_cpu));
   }
   if (!write.empty()) gan::write_resolved_spec(resolved, write);

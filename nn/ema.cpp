@@ -18,7 +18,29 @@ Ema::Ema(Module& model, double decay) : decay_(decay) {
   for (auto& [n, b] : model.named_buffers()) buffers_.push_back({n, b, b.detach().clone()});
 }
 
-void Ema::update() {
+Ema::Ema(Module& model, Module& average, double decay) : decay_(decay) {
+  GANLITE_CHECK(decay >= 0 && decay <= 1, "Ema: decay must be in [0, 1], got ", decay);
+  auto pair_up = [&](const std::vector<std::pair<std::string, Tensor>>& live,
+                     const std::vector<std::pair<std::string, Tensor>>& avg, const char* what,
+                     std::vector<Entry>& out) {
+    GANLITE_CHECK(live.size() == avg.size(), "Ema: the average ", average.type_name(), " has ",
+                  avg.size(), " ", what, "s, the model ", live.size());
+    for (size_t i = 0; i < live.size(); ++i) {
+      GANLITE_CHECK(
+          live[i].first == avg[i].first && live[i].second.shape() == avg[i].second.shape(),
+          "Ema: ", what, " ", i, " is ", live[i].first, " ", live[i].second.shape_str(),
+          " in the model, ", avg[i].first, " ", avg[i].second.shape_str(), " in the average");
+      out.push_back({live[i].first, live[i].second, avg[i].second.detach()});
+    }
+  };
+  pair_up(model.named_parameters(), average.named_parameters(), "parameter", params_);
+  pair_up(model.named_buffers(), average.named_buffers(), "buffer", buffers_);
+  update(0.0);
+  updates_ = 0;
+}
+
+void Ema::update(double decay) {
+  GANLITE_CHECK(decay >= 0 && decay <= 1, "Ema::update: decay must be in [0, 1], got ", decay);
   NoGradGuard ng;
   for (Entry& e : params_) {
     GANLITE_CHECK(e.live.shape() == e.shadow.shape(), "Ema::update: parameter ", e.name,
@@ -29,7 +51,7 @@ void Ema::update() {
     Tensor p = e.live.detach().contiguous();
     dispatch_float(e.shadow.dtype(), "Ema::update", [&](auto tag) {
       using T = decltype(tag);
-      GANLITE_KERNEL(p.device(), ema<T>(decay_, e.shadow.data<T>(), p.data<T>(), p.numel()));
+      GANLITE_KERNEL(p.device(), ema<T>(decay, e.shadow.data<T>(), p.data<T>(), p.numel()));
     });
   }
   for (Entry& e : buffers_) {

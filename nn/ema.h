@@ -18,8 +18,14 @@ class Ema {
   // into them in place, so the handles track the live values) and starts the shadow as a copy
   // of their current values. decay in [0, 1].
   Ema(Module& model, double decay);
+  // Averages into `average`, a second instance of model's architecture (same names and shapes,
+  // same device): its own parameters and buffers are the shadow, so the average is a network of
+  // its own (a run's G_ema, saved and deployed). Starts as a copy of model.
+  Ema(Module& model, Module& average, double decay);
   // shadow = decay * shadow + (1 - decay) * param for every parameter; buffers copied.
-  void update();
+  void update() { update(decay_); }
+  // The same with this update's decay (0 copies the model: an average not started yet).
+  void update(double decay);
   // Loads the shadow values into target in place; target must have exactly the model's
   // parameter and buffer names with the same shapes (e.g. a second instance of the same
   // architecture, or the model itself to evaluate with the averaged weights).

@@ -108,9 +108,19 @@ const std::vector<BadCase> kBad = {
     {{"task=classifier", "data.dataset=fashion_edges"},
      "/data/dataset: expected \"fashion_mnist\" (a labelled dataset) for task classifier, got "
      "\"fashion_edges\""},
-    {{"losses.lambda_gp=10"},
-     "/losses/lambda_gp: expected 0: the gradient penalty needs double backward, which the engine "
-     "does not have, got 10.0"},
+    {{"losses.lambda_gp=-1"}, "/losses/lambda_gp: expected a number >= 0, got -1"},
+    {{"data.dataset=fashion_edges", "losses.r1_gamma=1"},
+     "/losses/r1_gamma: expected 0 for paired translation runs: the penalties join the "
+     "generation step"},
+    {{"technique.name=osgan", "losses.lambda_gp=10"},
+     "/losses/lambda_gp: expected 0 with technique osgan, which takes a step of its own without "
+     "gradient penalties, got 10"},
+    {{"losses.pl_weight=2"}, "/losses/pl_weight: expected 0 unless model.G is stylegan2_generator"},
+    {{"losses.r1_interval=0"}, "/losses/r1_interval: expected an integer >= 1, got 0"},
+    {{"losses.pl_decay=0"}, "/losses/pl_decay: expected a number in (0, 1], got 0"},
+    {{"ema.decay=1"}, "/ema/decay: expected a number in [0, 1), got 1"},
+    {{"ema.half_life_kimg=10", "ema.decay=0.999"},
+     "/ema/decay: expected 0 when ema.half_life_kimg is set (one or the other), got 0.999"},
     {{"losses.pool_size=-1"}, "/losses/pool_size: expected an integer >= 0, got -1"},
     {{"technique.name=\"\""}, "/technique/name: expected null or a non-empty string, got \"\""},
     {{"technique.params=[]"}, "/technique/params: expected an object, got []"},

@@ -58,6 +58,7 @@ const gan::RegisterTechnique registration{[] {
                           "after each step clamp D's parameters to [-clip_d, clip_d] (WGAN weight "
                           "clipping); 0 = off")};
   i.check = check_osgan_spec;
+  i.own_step = true;
   i.make = [](const nlohmann::json& spec) -> std::unique_ptr<gan::Technique> {
     return std::make_unique<OsganTechnique>(osgan_params(spec));
   };

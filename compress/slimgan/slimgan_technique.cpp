@@ -98,6 +98,7 @@ const gan::RegisterTechnique registration{[] {
                            "each width distils from the next wider one; false: every width from "
                            "the widest")};
   i.check = check_slimgan_spec;
+  i.own_step = true;
   i.make = [](const json& spec) -> std::unique_ptr<gan::Technique> {
     return std::make_unique<SlimGanTechnique>(spec);
   };

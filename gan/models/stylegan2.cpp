@@ -199,9 +199,15 @@ SynthesisBlock::SynthesisBlock(int64_t in, int64_t out, int64_t w_dim, bool firs
 
 std::pair<Tensor, Tensor> SynthesisBlock::forward(const Tensor& x, const Tensor& rgb,
                                                   const Tensor& w) {
-  Tensor h = conv0 ? conv0->forward(x, w) : x;
-  h = conv1->forward(h, w);
-  return {h, to_rgb->forward(h, w, rgb)};
+  return forward(x, rgb, w, w, w);
+}
+
+std::pair<Tensor, Tensor> SynthesisBlock::forward(const Tensor& x, const Tensor& rgb,
+                                                  const Tensor& w0, const Tensor& w1,
+                                                  const Tensor& w_rgb) {
+  Tensor h = conv0 ? conv0->forward(x, w0) : x;
+  h = conv1->forward(h, w1);
+  return {h, to_rgb->forward(h, w_rgb, rgb)};
 }
 
 Tensor SynthesisBlock::forward(const Tensor&) {
@@ -240,9 +246,19 @@ Tensor StyleGan2Generator::mapping_forward(const Tensor& z) {
 }
 
 Tensor StyleGan2Generator::synthesis_forward(const Tensor& w) {
+  GANLITE_CHECK((w.dim() == 2 && w.shape()[1] == o_.w_dim) ||
+                    (w.dim() == 3 && w.shape()[1] == num_ws() && w.shape()[2] == o_.w_dim),
+                "StyleGan2Generator: expected w of shape (N, ", o_.w_dim, ") or (N, ", num_ws(),
+                ", ", o_.w_dim, "), got ", w.shape_str());
   const int64_t n = w.shape()[0];
+  auto layer = [&](int64_t i) { return w.dim() == 2 ? w : w.slice(1, i, 1).reshape({n, -1}); };
   Tensor x = const_input.expand({n, -1, -1, -1}), rgb;
-  for (auto& b : blocks) std::tie(x, rgb) = b->forward(x, rgb, w);
+  int64_t i = 0;
+  for (auto& b : blocks) {
+    const int64_t convs = b->conv0 ? 2 : 1;
+    std::tie(x, rgb) = b->forward(x, rgb, layer(i), layer(i + convs - 1), layer(i + convs));
+    i += convs;
+  }
   return rgb;
 }
 

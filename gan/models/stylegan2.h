@@ -2,7 +2,8 @@
 // 32-64 px on the CPU: equalized learning rate (Karras et al. 2018, sec. 4.1), the mapping network,
 // modulated convolution with weight demodulation (sec. 2.2, eq. 1-3), noise inputs, the skip
 // generator and the residual discriminator of Fig. 7, and the minibatch standard deviation layer.
-// Forward and first-order backward only: no R1 or path-length regularisation, no style mixing.
+// Every op on G's and D's paths differentiates twice, for the R1 and path-length regularisers of
+// the trainer (losses.r1_gamma, losses.pl_weight; gan/train/penalties.h). No style mixing.
 #pragma once
 #include <memory>
 #include <utility>
@@ -122,6 +123,9 @@ class SynthesisBlock : public nn::Module {
   SynthesisBlock(int64_t in, int64_t out, int64_t w_dim, bool first, int64_t img_channels = 3);
   // (x, rgb) at half this resolution (rgb undefined for the first block) -> (x, rgb) at this one.
   std::pair<Tensor, Tensor> forward(const Tensor& x, const Tensor& rgb, const Tensor& w);
+  // The same with one w per layer: conv0's (unused in the first block), conv1's, to_rgb's.
+  std::pair<Tensor, Tensor> forward(const Tensor& x, const Tensor& rgb, const Tensor& w0,
+                                    const Tensor& w1, const Tensor& w_rgb);
   Tensor forward(const Tensor& x) override;  // an error: needs w
   std::string type_name() const override { return "SynthesisBlock"; }
   std::shared_ptr<StyledConv> conv0, conv1;  // conv0 null in the first block
@@ -138,7 +142,11 @@ class StyleGan2Generator : public nn::Module {
   Tensor forward(const Tensor& z) override;
   std::string type_name() const override { return "StyleGan2Generator"; }
   Tensor mapping_forward(const Tensor& z);  // (N, w_dim), before truncation
+  // w (N, w_dim) for every layer, or ws (N, num_ws(), w_dim), one per layer as StyleGAN2 indexes
+  // them: a block's convs take ws[i], ws[i + 1] and its to_rgb ws[i + 2], which the next block's
+  // first conv shares (the path-length regulariser differentiates with respect to each).
   Tensor synthesis_forward(const Tensor& w);
+  int64_t num_ws() const { return 2 * static_cast<int64_t>(blocks.size()); }
   // Draws one (1, 1, H, W) noise map per StyledConv from gen and keeps it (fixed_noise), or
   // clears them to go back to fresh noise at every call.
   void set_fixed_noise(Generator& gen);

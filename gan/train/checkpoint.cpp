@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "engine/autograd.h"
 #include "gan/train/run.h"
 #include "gan/train/spec.h"
 #include "gan/train/technique.h"
@@ -89,10 +90,11 @@ json networks_of(const RunCheckpoint& c) {
 TensorMap Run::state_tensors(const Technique* technique) const {
   TensorMap out;
   for (const auto& n : networks_)
-    if (n->trainable()) put(out, n->name + ".", n->module->state_dict());
+    if (n->stored()) put(out, n->name + ".", n->module->state_dict());
   for (const auto& n : networks_)
     if (n->trainable()) put(out, "opt_" + n->name + ".", n->opt->state_dict());
   for (const auto& [d, pool] : pools_) put_pool(out, "pool_" + d + ".", *pool);
+  if (pl_mean.defined()) out["regularizers.pl_mean"] = pl_mean;
   if (technique) put(out, "technique.", technique->state());
   return out;
 }
@@ -103,12 +105,19 @@ void Run::load_state_tensors(const TensorMap& all, Technique* technique, int for
         "checkpoint: written in format 1 by an older ganlite, with one optimizer over G and G2; "
         "its networks load (infer, eval, export, init_from) but the run cannot resume: start a "
         "new run with model.G.init_from / model.D.init_from {\"run\": ...}");
-  for (const auto& n : networks_)
-    if (n->trainable()) {
-      load_net(all, n->name, *n->module);
-      n->opt->load_state_dict(tensors_under(all, "opt_" + n->name + "."));
-    }
+  for (const auto& n : networks_) {
+    if (n->stored()) load_net(all, n->name, *n->module);
+    if (n->trainable()) n->opt->load_state_dict(tensors_under(all, "opt_" + n->name + "."));
+  }
   for (const auto& [d, pool] : pools_) load_pool(all, "pool_" + d + ".", *pool, device);
+  if (pl_mean.defined()) {
+    auto it = all.find("regularizers.pl_mean");
+    GANLITE_CHECK(it != all.end() && it->second.numel() == 1,
+                  "checkpoint: no path-length mean \"regularizers.pl_mean\" (the run was saved "
+                  "without losses.pl_weight)");
+    NoGradGuard ng;
+    pl_mean.copy_(it->second.reshape({}));
+  }
   if (technique) technique->load_state(tensors_under(all, "technique."));
 }
 

@@ -228,6 +228,13 @@ SampleInputs make_sample_inputs(Run& run, const data::Dataset& train_set) {
 void write_samples(Run& run, const SampleInputs& in, const fs::path& path) {
   if (run.task == TaskKind::classifier) return;
   NoGradGuard ng;
+  // A grid draws what the network draws (StyleGAN2's noise inputs) from the default generator;
+  // put it back after, so that sampling (its interval, the grid an interruption writes before
+  // its checkpoint) never changes the training that follows.
+  struct RestoreDefault {
+    Generator saved = default_generator();
+    ~RestoreDefault() { default_generator() = saved; }
+  } restore;
   nn::Module& G = run.module(run.deploy);
   Network* g2 = run.deploy == "G" ? run.find("G2") : nullptr;
   nn::EvalScope eval_g(G);
@@ -335,6 +342,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
   }
   Run run(spec, ro);
   if (tech) tech->setup(run);
+  run.add_ema();
   auto dataset = make_dataset(spec);
   check_setup(run, *dataset);
   run.steps_per_epoch = dataset->size() / run.batch_size;
@@ -409,6 +417,7 @@ TrainResult train(const json& resolved_spec, TrainOptions opt) {
     ++run.step;
     ++since_log;
     if (tech) tech->after_step(run);
+    run.update_averages();
     means.add(log);
     res.last = log;
 

@@ -2,6 +2,8 @@
 // D's path without a double backward stops it with an error naming that op.
 #include "gan/train/penalties.h"
 
+#include <cmath>
+
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops.h"
@@ -49,6 +51,28 @@ Tensor interpolate_for_gp(const Tensor& real, const Tensor& fake, Generator& gen
     x = a + t * (b - a);
   }
   return x.requires_grad_(true);
+}
+
+Tensor path_length_penalty(const Tensor& images, const Tensor& ws, Tensor& running_mean,
+                           double decay, Generator& gen, double* mean_length) {
+  GANLITE_CHECK(images.dim() == 4 && ws.dim() == 3 && ws.size(0) == images.size(0),
+                "path_length_penalty: expected images (N, C, H, W) of ws (N, L, w_dim), got ",
+                images.shape_str(), " and ", ws.shape_str());
+  GANLITE_CHECK(running_mean.defined() && running_mean.numel() == 1,
+                "path_length_penalty: the running mean must be a one-element tensor");
+  const double pixels = static_cast<double>(images.size(2) * images.size(3));
+  Tensor y = randn(images.shape(), gen, images.dtype(), images.device()) / std::sqrt(pixels);
+  Tensor g = grad({sum(images * y)}, {ws}, {}, /*retain_graph=*/true, /*allow_unused=*/false,
+                  /*create_graph=*/true)[0];
+  Tensor lengths = sqrt(mean(sum(g * g, {2}), {1}));
+  Tensor a = running_mean.detach().reshape({}) * (1.0 - decay) + mean(lengths) * decay;
+  {
+    NoGradGuard ng;
+    running_mean.copy_(a.detach().reshape(running_mean.shape()));
+  }
+  if (mean_length) *mean_length = mean(lengths.detach()).item();
+  Tensor d = lengths - a;
+  return mean(d * d);
 }
 
 }  // namespace ganlite::gan

@@ -21,4 +21,12 @@ Tensor gradient_penalty(const Tensor& logits, const Tensor& x);
 // requiring grad: where WGAN-GP evaluates D.
 Tensor interpolate_for_gp(const Tensor& real, const Tensor& fake, Generator& gen);
 
+// StyleGAN2's path-length regulariser (Karras et al. 2020, sec. 3.2, eq. 4) for images = g(ws),
+// ws (N, L, w_dim) one w per layer: with y ~ N(0, I) / sqrt(H W) the lengths are
+// l_n = sqrt(mean_l |(J^T y)_{n,l}|^2), the running mean a (a 0-dim tensor, updated in place)
+// moves by `decay` toward mean_n l_n, and the penalty is mean_n (l_n - a)^2, a taken before
+// detaching as the official code does. The mean length is returned in *mean_length.
+Tensor path_length_penalty(const Tensor& images, const Tensor& ws, Tensor& running_mean,
+                           double decay, Generator& gen, double* mean_length = nullptr);
+
 }  // namespace ganlite::gan

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/backend.h"
@@ -44,7 +45,8 @@ bool valid_network_name(const std::string& s) {
          std::all_of(
              s.begin(), s.end(),
              [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }) &&
-         s.rfind("opt_", 0) != 0 && s.rfind("pool_", 0) != 0 && s != "technique";
+         s.rfind("opt_", 0) != 0 && s.rfind("pool_", 0) != 0 && s != "technique" &&
+         s != "regularizers";
 }
 
 Run::Run(json resolved_spec, Options options)
@@ -118,6 +120,35 @@ Run::Run(json resolved_spec, Options options)
     }
   }
   batch_size = spec["data"]["batch_size"];
+  if (spec["losses"]["pl_weight"].get<double>() > 0) pl_mean = zeros({}, DType::f32, device);
+}
+
+void Run::add_ema() {
+  const json& e = spec["ema"];
+  const double half_life = e["half_life_kimg"], decay = e["decay"];
+  if (half_life <= 0 && decay <= 0) return;
+  Network& of = net(deploy);
+  if (of.model.is_null())
+    throw SpecError("/ema: the deploy network '" + deploy +
+                    "' has no model description to build its average from");
+  auto n = std::make_unique<Network>();
+  n->name = deploy + "_ema";
+  n->model = of.model;
+  n->averages = deploy;
+  n->module = make_described_model(of.model);
+  n->module->to(device);
+  n->module->requires_grad_(false);
+  n->module->eval();
+  // decay^(images per step) = 1/2 after 1000 * half_life images.
+  const double per_step = half_life > 0 ? std::pow(0.5, batch_size / (1000.0 * half_life)) : decay;
+  n->ema = std::make_unique<nn::Ema>(*of.module, *n->module, per_step);
+  deploy = add(std::move(n)).name;
+}
+
+void Run::update_averages() {
+  const int64_t start = spec["ema"]["start_step"];
+  for (auto& n : networks_)
+    if (n->ema) n->ema->update(step <= start ? 0.0 : n->ema->decay());
 }
 
 Network& Run::add(std::unique_ptr<Network> n) {
@@ -294,7 +325,8 @@ json Run::networks_json() const {
                    {"model", n->model},
                    {"optim", n->trainable() ? json(n->optim) : json()},
                    {"steps_with", n->steps_with.empty() ? json() : json(n->steps_with)},
-                   {"source", n->source ? n->source->to_json() : json()}});
+                   {"source", n->source ? n->source->to_json() : json()},
+                   {"averages", n->averages.empty() ? json() : json(n->averages)}});
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "gan/train/task.h"
 #include "nn/data/dataset.h"
 #include "nn/data/loader.h"
+#include "nn/ema.h"
 #include "nn/module.h"
 #include "nn/optim.h"
 
@@ -23,8 +24,8 @@ namespace ganlite::gan {
 
 class Technique;
 
-// A network's name: an identifier, not starting with opt_ or pool_ and not "technique" (the
-// checkpoint's other prefixes).
+// A network's name: an identifier, not starting with opt_ or pool_ and not "technique" or
+// "regularizers" (the checkpoint's other prefixes).
 bool valid_network_name(const std::string& name);
 
 struct Network {
@@ -40,7 +41,12 @@ struct Network {
   // network's is (Run::optimizers), e.g. feature adapters or masks with G. "" = on its own.
   std::string steps_with;
   std::optional<NetSource> source;  // a teacher's or an init_from's origin
+  // An exponential moving average of network `averages` (Run::add_ema): not trained, but saved.
+  std::string averages;
+  std::unique_ptr<nn::Ema> ema;
   bool trainable() const { return opt != nullptr; }
+  // In the checkpoint: trained networks and averages (teachers are reloaded from their source).
+  bool stored() const { return opt != nullptr || ema != nullptr; }
 };
 
 class Run {
@@ -72,8 +78,11 @@ class Run {
   int64_t total_steps = 0;
   int64_t step = 0;  // steps done
   // The network sample grids, infer, eval, report and export use by default; a technique may
-  // name another (a student) in setup.
+  // name another (a student) in setup, and add_ema its average.
   std::string deploy = "G";
+  // The path-length regulariser's running mean of the lengths (losses.pl_weight > 0; 0-dim, on
+  // the run's device), checkpointed as "regularizers.pl_mean".
+  Tensor pl_mean;
 
   // A network trained by the optimizer section /optim/<optim> (G, D, or one the technique
   // declares), over `params` (default: all of the module's), stepped with `steps_with`'s
@@ -92,6 +101,12 @@ class Run {
   // Re-creates a trainable network's optimizer over other parameters (a technique giving part
   // of G, e.g. its masks, to an optimizer of its own).
   void set_params(const std::string& name, std::vector<Tensor> params);
+  // After the technique's setup: with spec ema on, network "<deploy>_ema", the moving average
+  // of the deploy network (built from its model description), which becomes the deploy network.
+  void add_ema();
+  // After every step: each average moves toward its network (decay 0, a copy, until
+  // ema.start_step).
+  void update_averages();
   // An image pool of past fakes for discriminator `d_name` (CycleGAN), of spec losses.pool_size.
   ImagePool& add_pool(const std::string& d_name);
   ImagePool* pool(const std::string& d_name);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "gan/train/task.h"
 #include "gan/train/technique.h"
 
 namespace ganlite::gan {
@@ -170,8 +171,22 @@ std::vector<SpecField> build_fields() {
   t.push_back(number("/losses/lambda_identity", 0, 0, false, kInf, false,
                      "identity weight, relative to lambda_cycle (CycleGAN: 0.5)"));
   t.push_back(number("/losses/lambda_gp", 0, 0, false, kInf, false,
-                     "gradient-penalty weight (WGAN-GP: 10); needs double backward, which the "
-                     "engine does not have yet, so only 0 is accepted for now"));
+                     "WGAN-GP weight (Gulrajani et al.: 10): lambda mean_n (|grad D(x_n)| - 1)^2 "
+                     "at random interpolates of real and fake images, every D step; generation "
+                     "tasks"));
+  t.push_back(number("/losses/r1_gamma", 0, 0, false, kInf, false,
+                     "R1 weight gamma (Mescheder et al. 2018): gamma/2 mean_n |grad D(real_n)|^2 "
+                     "in D's loss; generation tasks"));
+  t.push_back(integer("/losses/r1_interval", 1, 1, kMaxInt,
+                      "lazy R1: on every this many D steps, scaled by it (StyleGAN2: 16)"));
+  t.push_back(number("/losses/pl_weight", 0, 0, false, kInf, false,
+                     "StyleGAN2 path-length weight (StyleGAN2: 2); model.G stylegan2_generator"));
+  t.push_back(number("/losses/pl_decay", 0.01, 0, true, 1, false,
+                     "path length: decay of the running mean of the lengths"));
+  t.push_back(integer("/losses/pl_interval", 4, 1, kMaxInt,
+                      "path length: on every this many G steps, scaled by it (StyleGAN2: 4)"));
+  t.push_back(integer("/losses/pl_batch_shrink", 2, 1, kMaxInt,
+                      "path length: its batch is data.batch_size / this (StyleGAN2: 2)"));
   t.push_back(integer("/losses/pool_size", 50, 0, kMaxInt,
                       "unpaired: image pool of past fakes for D (CycleGAN: 50; 0 = none)"));
   t.push_back(
@@ -180,6 +195,16 @@ std::vector<SpecField> build_fields() {
               "D_B's), and one per network a technique trains"));
   optim_fields(t, "G", "G");
   optim_fields(t, "D", "D");
+  t.push_back(section("/ema",
+                      "an exponential moving average of the deploy generator, kept as network "
+                      "<deploy>_ema, which then deploys (samples, infer, eval, export)"));
+  t.push_back(number("/ema/half_life_kimg", 0, 0, false, kInf, false,
+                     "half-life in thousands of images: per step decay 0.5^(batch_size / "
+                     "(1000 half_life_kimg)) (StyleGAN2: 10); 0 = off, or set decay"));
+  t.push_back(number("/ema/decay", 0, 0, false, 1, true,
+                     "a per-step decay instead of half_life_kimg; 0 = off"));
+  t.push_back(integer("/ema/start_step", 0, 0, kMaxInt,
+                      "until this step the average copies the generator (decay 0)"));
   t.push_back(section("/schedule", "run length and learning-rate decay (nn/schedule.h)"));
   t.push_back(
       integer("/schedule/epochs", 0, 0, kMaxInt, "run length in epochs (set this or steps)"));
@@ -550,14 +575,36 @@ void check_relations(const json& s) {
   if (s["task"] == "classifier" && s["data"]["dataset"] != "fashion_mnist")
     fail_expected("/data/dataset", "\"fashion_mnist\" (a labelled dataset) for task classifier",
                   s["data"]["dataset"]);
-  if (s["losses"]["lambda_gp"].get<double>() != 0)
-    fail_expected("/losses/lambda_gp",
-                  "0: the gradient penalty needs double backward, which the engine does not have",
-                  s["losses"]["lambda_gp"]);
-
   const json& tn = s["technique"]["name"];
   if (tn.is_string() && tn.get<std::string>().empty())
     fail_expected("/technique/name", "null or a non-empty string", tn);
+
+  // The penalties join the generation step's D and G losses (gan/train/steps.cpp).
+  const json& l = s["losses"];
+  const TechniqueInfo* tech = tn.is_string() ? find_technique(tn.get<std::string>()) : nullptr;
+  for (const char* k : {"r1_gamma", "lambda_gp", "pl_weight"}) {
+    if (l[k].get<double>() == 0) continue;
+    const std::string at = std::string("/losses/") + k;
+    if (task_kind(s) != TaskKind::generation)
+      fail_expected(at,
+                    std::string("0 for ") + task_kind_name(task_kind(s)) +
+                        " runs: the penalties join the generation step (a gan task on an "
+                        "unlabelled or labelled image dataset)",
+                    l[k]);
+    if (tech && tech->own_step)
+      fail_expected(at,
+                    "0 with technique " + tech->name + ", which takes a step of its own " +
+                        "without gradient penalties",
+                    l[k]);
+  }
+  if (l["pl_weight"].get<double>() > 0 && s["model"]["G"]["name"] != "stylegan2_generator")
+    fail_expected("/losses/pl_weight",
+                  "0 unless model.G is stylegan2_generator (the path length is taken with "
+                  "respect to its w)",
+                  l["pl_weight"]);
+  const json& e = s["ema"];
+  if (e["half_life_kimg"].get<double>() > 0 && e["decay"].get<double>() > 0)
+    fail_expected("/ema/decay", "0 when ema.half_life_kimg is set (one or the other)", e["decay"]);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include "engine/autograd.h"
 #include "engine/ops.h"
+#include "gan/models/stylegan2.h"
+#include "gan/train/penalties.h"
 #include "gan/train/run.h"
 #include "gan/train/technique.h"
 #include "nn/cond_bn.h"
@@ -55,6 +57,35 @@ ImagePool& pool_of(Run& run, const std::string& d) {
   return *p;
 }
 
+// The spec's gradient penalties that apply at this step: R1 every r1_interval D steps and the
+// path length every pl_interval G steps, each scaled by its interval (StyleGAN2's lazy
+// regularisation, here joined to the step's loss), WGAN-GP every step.
+void add_regularizers(Run& run, nn::Module& G, GenerationStep& s) {
+  const json& l = run.spec["losses"];
+  const double gamma = l["r1_gamma"], pl_weight = l["pl_weight"];
+  const int64_t r1_every = l["r1_interval"], pl_every = l["pl_interval"];
+  if (gamma > 0 && run.step % r1_every == 0) s.r1_weight = 0.5 * gamma * r1_every;
+  s.gp_weight = l["lambda_gp"];
+  s.gp_gen = &run.gen;
+  if (pl_weight <= 0 || run.step % pl_every != 0) return;
+  auto* sg2 = dynamic_cast<StyleGan2Generator*>(&G);
+  GANLITE_CHECK(sg2, "losses.pl_weight: the generator '", G.type_name(),
+                "' is not a StyleGAN2 generator");
+  const int64_t n = std::max<int64_t>(1, run.batch_size / l["pl_batch_shrink"].get<int64_t>());
+  const double weight = pl_weight * pl_every, decay = l["pl_decay"];
+  s.g_reg = [&run, sg2, n, weight, decay](Scalars& log) {
+    const Tensor w = sg2->mapping_forward(run.sample_latent(n));
+    // One w per layer, so the lengths average each layer's gradient as StyleGAN2's do.
+    const Tensor ws = w.unsqueeze(1).expand({n, sg2->num_ws(), w.size(1)});
+    double length = 0;
+    const Tensor pl =
+        path_length_penalty(sg2->synthesis_forward(ws), ws, run.pl_mean, decay, run.gen, &length);
+    log.push_back({"pl", pl.item()});
+    log.push_back({"pl_length", length});
+    return pl * weight;
+  };
+}
+
 Scalars run_generation(Run& run, const data::Batch& batch, const Hooks& h, StepTensors& t) {
   nn::Module &G = run.module(t.roles.G), &D = run.module(t.roles.D);
   const int64_t n = batch.a.size(0);
@@ -71,6 +102,7 @@ Scalars run_generation(Run& run, const data::Batch& batch, const Hooks& h, StepT
   s.opt_G = run.optimizers(t.roles.G);
   s.d_hook = h.d;
   s.g_hook = h.g;
+  add_regularizers(run, G, s);
   return generation_step(s, b, t);
 }
 
@@ -204,12 +236,26 @@ Scalars generation_step(const GenerationStep& s, const GanBatch& b, StepTensors&
   t.z = b.z;
   t.labels = b.labels;
   const Tensor fake = s.nets.generate(b.z, b.labels);
-  const Tensor real = b.real.to(fake.dtype());
+  Tensor real = b.real.to(fake.dtype());
+  if (s.r1_weight > 0) real = real.detach().requires_grad_(true);
   t.fake = fake.detach();
   t.real_logits = s.nets.discriminate(real, b.real_labels);
   t.fake_logits = s.nets.discriminate(t.fake, b.labels);
   Tensor loss_d = d_loss(s.mode, t.real_logits, t.fake_logits);
   log.push_back({"d_loss", loss_d.item()});
+  if (s.r1_weight > 0) {
+    const Tensor r1 = r1_penalty(t.real_logits, real);
+    log.push_back({"r1", r1.item()});
+    loss_d = loss_d + r1 * s.r1_weight;
+  }
+  if (s.gp_weight > 0) {
+    GANLITE_CHECK(s.gp_gen, "generation_step: gp_weight needs gp_gen");
+    // The real images' labels for the interpolates (a conditional D needs some).
+    const Tensor x = interpolate_for_gp(real, t.fake, *s.gp_gen);
+    const Tensor gp = gradient_penalty(s.nets.discriminate(x, b.real_labels), x);
+    log.push_back({"gp", gp.item()});
+    loss_d = loss_d + gp * s.gp_weight;
+  }
   loss_d = hooked(s.d_hook, t, loss_d, log);
   update(s.opt_D, loss_d);
   log.push_back({"d_real", mean(t.real_logits.detach()).item()});
@@ -221,6 +267,7 @@ Scalars generation_step(const GenerationStep& s, const GanBatch& b, StepTensors&
   t.fake_logits = s.nets.discriminate(fake, b.labels);
   Tensor loss_g = g_loss(s.mode, t.fake_logits);
   log.push_back({"g_loss", loss_g.item()});
+  if (s.g_reg) loss_g = loss_g + s.g_reg(log);
   loss_g = hooked(s.g_hook, t, loss_g, log);
   update(s.opt_G, loss_g);
   return log;

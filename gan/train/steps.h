@@ -83,6 +83,13 @@ struct GenerationStep {
   GanMode mode = GanMode::lsgan;
   std::vector<nn::Optimizer*> opt_D, opt_G;  // each part zeroes, then steps, these
   LossHook d_hook, g_hook;                   // may be empty
+  // Gradient penalties (gan/train/penalties.h), all off by default. D's loss gains r1_weight *
+  // R1 on the real batch (D judging it with the images requiring grad: the same logits serve
+  // the adversarial loss) and gp_weight * WGAN-GP at interpolates drawn from *gp_gen (logged
+  // "r1", "gp"); G's loss gains g_reg's term (the path length), before the hooks.
+  double r1_weight = 0, gp_weight = 0;
+  Generator* gp_gen = nullptr;
+  std::function<Tensor(Scalars& log)> g_reg;
 };
 Scalars generation_step(const GenerationStep& step, const GanBatch& batch, StepTensors& t);
 

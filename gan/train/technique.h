@@ -101,6 +101,9 @@ struct TechniqueInfo {
   std::function<std::string(const RunCheckpoint&, const ExportRequest&)> export_run;
   // Optional: the rows of `ganlite report` (default: one row, the deploy network).
   std::function<std::vector<ReportVariant>(const RunCheckpoint&)> report_variants;
+  // true: its Technique::step replaces the generation step, which is where the spec's gradient
+  // penalties (losses.r1_gamma, lambda_gp, pl_weight) apply: the spec refuses them.
+  bool own_step = false;
   // false: left out of technique_names() and the schema (a test's own technique).
   bool listed = true;
 };
