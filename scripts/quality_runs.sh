@@ -3,10 +3,10 @@
 # shortened and narrowed with --set so that it trains in minutes on a 2-core machine, then
 # `ganlite eval` (FD-FMNIST and friends, written to RUN/eval.json) and the last sample grid.
 # Usage: scripts/quality_runs.sh [OUT_DIR [NAME...]] (default runs/quality, every run; names pick
-# some). Needs build/bin/ganlite and assets/fmnist_classifier.safetensors.
+# some). Needs build/bin/ganlite (or $GANLITE) and assets/fmnist_classifier.safetensors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=build/bin/ganlite
+B=${GANLITE:-build/bin/ganlite}
 OUT=${1:-runs/quality}
 shift || true
 ONLY=" $* "
