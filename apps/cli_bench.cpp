@@ -168,6 +168,9 @@ int cmd_model(const std::vector<std::string>& args) {
           "  --train-with NAME  registry name of D for the training iteration (a SPEC.json's\n"
           "                     model.D is used when this is not given)\n"
           "  --train-batch N    batch of the training iteration (default 1)\n"
+          "  --set-d key=value  an option of the --train-with D (repeatable)\n"
+          "  --r1               also time D's step alone (on a fixed fake batch) without and\n"
+          "                     with the R1 penalty, taking turns, and their ratio\n"
           "  --weights FILE     a state_dict (e.g. PyTorch's) loaded strictly into the timed\n"
           "                     network (--prefix P: the tensors named P...)\n"
           "  --save DIR         write DIR/weights.safetensors (D's under D.) and "
@@ -185,6 +188,15 @@ int cmd_model(const std::vector<std::string>& args) {
       o.d_model = r.value(a);
     } else if (a == "--train-batch") {
       o.train_batch = parse_positive(a, r.value(a));
+    } else if (a == "--r1") {
+      o.r1 = true;
+    } else if (a == "--set-d") {
+      const std::string kv = r.value(a);
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw UsageError("--set-d expects key=value (an option of the --train-with D), got '" + kv +
+                         "'");
+      o.d_options[kv.substr(0, eq)] = kv.substr(eq + 1);
     } else if (a == "--device") {
       const std::string d = r.value(a);
       if (d != "cpu" && d != "cuda")
@@ -199,6 +211,8 @@ int cmd_model(const std::vector<std::string>& args) {
     }
   }
   m.resolve("bench model");
+  if (o.r1 && o.d_model.empty() && m.d_model.empty())
+    throw UsageError("bench model: --r1 times D's step: give a D (--train-with NAME, or a spec)");
   if (o.device == Device::cuda) {
     std::string why;
     if (!cuda_available(&why)) {
@@ -241,6 +255,11 @@ int cmd_model(const std::vector<std::string>& args) {
                          {"median_ms", b.train_step.median_ms},
                          {"p90_ms", b.train_step.p90_ms},
                          {"d_model", o.d_model}};
+    if (b.r1_timed) {
+      for (const auto& [key, t] : {std::pair{"d_step", b.d_step}, {"d_step_r1", b.d_step_r1}})
+        j[key] = {{"batch", t.batch}, {"median_ms", t.median_ms}, {"p90_ms", t.p90_ms}};
+      j["r1_overhead"] = b.d_step_r1.median_ms / b.d_step.median_ms;
+    }
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -258,6 +277,12 @@ int cmd_model(const std::vector<std::string>& args) {
     std::printf("train iteration (D %s, batch %lld) median %9.2f ms  p90 %9.2f ms\n",
                 o.d_model.c_str(), (long long)b.train_step.batch, b.train_step.median_ms,
                 b.train_step.p90_ms);
+  if (b.r1_timed)
+    std::printf(
+        "D step            median %9.2f ms  p90 %9.2f ms\n"
+        "D step with R1    median %9.2f ms  p90 %9.2f ms  (x%.2f)\n",
+        b.d_step.median_ms, b.d_step.p90_ms, b.d_step_r1.median_ms, b.d_step_r1.p90_ms,
+        b.d_step_r1.median_ms / b.d_step.median_ms);
   return 0;
 }
 

@@ -56,6 +56,25 @@ TEST_CASE("bench_model times each batch and a training step, and saves a checkab
   std::filesystem::remove_all(o.save_dir);
 }
 
+TEST_CASE("bench_model --r1 times D's step without and with R1", "[bench]") {
+  gan::BenchOptions o;
+  o.model = "dcgan_generator";
+  o.options = {{"ngf", "8"}, {"image_size", "32"}, {"nz", "16"}};
+  o.d_model = "dcgan_discriminator";
+  o.d_options = {{"ndf", "8"}, {"image_size", "32"}};
+  o.batches = {1};
+  o.train_batch = 4;
+  o.runs = 3;
+  o.warmup = 1;
+  o.r1 = true;
+  gan::BenchResult r = gan::bench_model(o);
+  REQUIRE(r.r1_timed);
+  CHECK(r.d_step.batch == 4);
+  CHECK(r.d_step_r1.batch == 4);
+  CHECK(r.d_step.median_ms > 0);
+  CHECK(r.d_step_r1.p90_ms >= r.d_step_r1.median_ms);
+}
+
 TEST_CASE("bench_model refuses an empty batch list", "[bench]") {
   gan::BenchOptions o;
   o.model = "dcgan_generator";

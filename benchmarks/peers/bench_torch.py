@@ -3,7 +3,8 @@
 # (tests/torch_models.py, the same parameter names), loaded from the weights ganlite saved
 # (`ganlite bench model ... --save DIR`), checked against ganlite's output on the same input, then
 # timed by the same protocol: warm-up, a synchronisation after each run, median and p90; the
-# training iteration is the same D step then G step with LSGAN losses and Adam (2e-4, 0.5, 0.999).
+# training iteration is the same D step then G step with LSGAN losses and Adam (2e-4, 0.5, 0.999);
+# bench_r1 times D's step without and with the R1 penalty (`ganlite bench model --r1`).
 import json
 import os
 import statistics
@@ -54,6 +55,10 @@ def build(name, o):
         return tm.dcgan_discriminator(i("input_nc"), i("ndf"), i("image_size"))
     if name == "sngan_generator":
         return tm.SnganGenerator(i("z_dim"), i("ch"), i("output_nc"), i("num_classes"))
+    if name == "stylegan2_discriminator":
+        if i("img_channels") != 3:
+            raise SystemExit(f"{name}: the PyTorch twin takes 3-channel images")
+        return tm.Discriminator(i("resolution"), i("channel_base"), i("channel_max"))
     raise SystemExit(f"no PyTorch twin for {name}")
 
 
@@ -126,6 +131,54 @@ def bench(model, options, d_model, d_options, batches, runs, warmup, train_batch
 
     res["train_step"] = {"batch": train_batch, **timed(step, runs, warmup, device)}
     return res
+
+
+def bench_r1(d_model, d_options, shape, train_batch, runs, warmup, save_dir, device="cpu",
+             threads=None):
+    """D's step alone (LSGAN, Adam) on fixed real and fake batches of `shape` (C, H, W), without
+    and with R1 (weight 5, every step), taking turns as ganlite's `bench model --r1` does."""
+    torch.manual_seed(1)
+    if threads:
+        torch.set_num_threads(threads)
+    weights = load_safetensors(os.path.join(save_dir, "weights.safetensors"))
+    d = build(d_model, d_options)
+    d.load_state_dict({k[2:]: v for k, v in weights.items() if k.startswith("D.")})
+    d = d.to(device).train()
+    opt_d = torch.optim.Adam(d.parameters(), 2e-4, (0.5, 0.999))
+    real = torch.randn(train_batch, *shape, device=device)
+    fake = torch.randn(train_batch, *shape, device=device)
+    mse = torch.nn.functional.mse_loss
+
+    def step(r1):
+        x = real.detach().requires_grad_(r1)
+        opt_d.zero_grad()
+        on_real, on_fake = d(x), d(fake)
+        loss = mse(on_real, torch.ones_like(on_real)) + mse(on_fake, torch.zeros_like(on_fake))
+        if r1:
+            (g,) = torch.autograd.grad(on_real.sum(), x, create_graph=True)
+            loss = loss + 5 * g.pow(2).sum(dim=(1, 2, 3)).mean()
+        loss.backward()
+        opt_d.step()
+
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    for r1 in (False, True):
+        for _ in range(warmup):
+            step(r1)
+    sync()
+    ms = {False: [], True: []}
+    for _ in range(runs):
+        for r1 in (False, True):
+            t0 = time.perf_counter()
+            step(r1)
+            sync()
+            ms[r1].append((time.perf_counter() - t0) * 1e3)
+    out = {"threads": torch.get_num_threads(), "torch": torch.__version__}
+    for r1, key in ((False, "d_step"), (True, "d_step_r1")):
+        m = sorted(ms[r1])
+        out[key] = {"batch": train_batch, "median_ms": statistics.median(m),
+                    "p90_ms": m[min(len(m) - 1, int(0.9 * len(m)))]}
+    out["r1_overhead"] = out["d_step_r1"]["median_ms"] / out["d_step"]["median_ms"]
+    return out
 
 
 if __name__ == "__main__":

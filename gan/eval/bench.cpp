@@ -21,23 +21,36 @@
 namespace ganlite::gan {
 namespace {
 
-// Median and p90 of `runs` timed calls after `warmup` untimed ones, synchronised on both ends.
-Timing time_runs(Device dev, int runs, int warmup, const std::function<void()>& fn) {
-  for (int i = 0; i < warmup; ++i) fn();
+// Median and p90 of `runs` timed calls of each function after `warmup` untimed ones, each call
+// synchronised on both ends; the functions take turns run by run, so drift on a shared machine
+// reaches them alike.
+std::vector<Timing> time_interleaved(Device dev, int runs, int warmup,
+                                     const std::vector<std::function<void()>>& fns) {
+  for (const auto& fn : fns)
+    for (int i = 0; i < warmup; ++i) fn();
   synchronize(dev);
-  std::vector<double> ms;
-  for (int i = 0; i < runs; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    fn();
-    synchronize(dev);
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  std::vector<std::vector<double>> ms(fns.size());
+  for (int i = 0; i < runs; ++i)
+    for (size_t f = 0; f < fns.size(); ++f) {
+      auto t0 = std::chrono::steady_clock::now();
+      fns[f]();
+      synchronize(dev);
+      ms[f].push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  std::vector<Timing> out;
+  for (auto& m : ms) {
+    std::sort(m.begin(), m.end());
+    Timing t;
+    t.median_ms = m[m.size() / 2];
+    t.p90_ms = m[std::min(m.size() - 1, static_cast<size_t>(0.9 * m.size()))];
+    out.push_back(t);
   }
-  std::sort(ms.begin(), ms.end());
-  Timing t;
-  t.median_ms = ms[ms.size() / 2];
-  t.p90_ms = ms[std::min(ms.size() - 1, static_cast<size_t>(0.9 * ms.size()))];
-  return t;
+  return out;
+}
+
+Timing time_runs(Device dev, int runs, int warmup, const std::function<void()>& fn) {
+  return time_interleaved(dev, runs, warmup, {fn})[0];
 }
 
 // The ceiling: a 2048^3 SGEMM through matmul on the device, best of 5.
@@ -149,6 +162,29 @@ BenchResult bench_model(const BenchOptions& o) {
   res.train_step = time_runs(o.device, o.runs, o.warmup, step);
   res.train_step.batch = o.train_batch;
   res.trained = true;
+  if (!o.r1) return res;
+
+  // D's step alone against a fixed fake batch, without and with R1 on every step (gamma 10; the
+  // weight does not change the work), the two taking turns.
+  Tensor fake;
+  {
+    NoGradGuard ng;
+    fake = gs.nets.generate(batch.z, batch.labels);
+  }
+  GenerationStep with_r1 = gs;
+  with_r1.r1_weight = 5;
+  auto d_step = [&](const GenerationStep& s) {
+    return [&] {
+      StepTensors t;
+      discriminator_step(s, batch, fake, t);
+    };
+  };
+  const std::vector<Timing> timed =
+      time_interleaved(o.device, o.runs, o.warmup, {d_step(gs), d_step(with_r1)});
+  res.d_step = timed[0];
+  res.d_step_r1 = timed[1];
+  res.d_step.batch = res.d_step_r1.batch = o.train_batch;
+  res.r1_timed = true;
   return res;
 }
 

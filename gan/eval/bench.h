@@ -1,6 +1,7 @@
 // Model benchmarks for `ganlite bench model`: inference latency per batch size and one training
 // iteration (the trainer's generation step, gan::generation_step: a D step and a G step, LSGAN
-// losses, Adam; it reads its four logged scalars, as training does), by the gan-compression
+// losses, Adam; it reads its four logged scalars, as training does), optionally D's step alone
+// without and with the R1 penalty (the cost of its double backward), by the gan-compression
 // protocol:
 // warm-up runs, a device synchronisation around each timed run, median and p90 of N runs. The
 // achieved rate is set against a ceiling measured in the same run (a square SGEMM through
@@ -25,6 +26,7 @@ struct BenchOptions {
   int64_t height = 256, width = 256;
   std::vector<int64_t> batches = {1, 16};
   int64_t train_batch = 1;
+  bool r1 = false;  // with D: also time D's step without and with the R1 penalty
   int runs = 10, warmup = 2;
   Device device = Device::cpu;
   uint64_t seed = 1;
@@ -47,6 +49,8 @@ struct BenchResult {
   std::vector<Timing> infer;
   bool trained = false;
   Timing train_step;  // batch = train_batch; gflops counts no MACs (only time is compared)
+  bool r1_timed = false;
+  Timing d_step, d_step_r1;  // D's step alone (gan::discriminator_step), without and with R1
 };
 
 BenchResult bench_model(const BenchOptions& o);

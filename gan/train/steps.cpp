@@ -229,13 +229,13 @@ GanFns gan_fns(nn::Module& G, nn::Module& D) {
           [&D](const Tensor& x, const Tensor& y) { return forward_with_labels(D, x, y); }};
 }
 
-Scalars generation_step(const GenerationStep& s, const GanBatch& b, StepTensors& t) {
+Scalars discriminator_step(const GenerationStep& s, const GanBatch& b, const Tensor& fake,
+                           StepTensors& t) {
   Scalars log;
   t.real_a = b.real;
   t.real_labels = b.real_labels;
   t.z = b.z;
   t.labels = b.labels;
-  const Tensor fake = s.nets.generate(b.z, b.labels);
   Tensor real = b.real.to(fake.dtype());
   if (s.r1_weight > 0) real = real.detach().requires_grad_(true);
   t.fake = fake.detach();
@@ -260,6 +260,12 @@ Scalars generation_step(const GenerationStep& s, const GanBatch& b, StepTensors&
   update(s.opt_D, loss_d);
   log.push_back({"d_real", mean(t.real_logits.detach()).item()});
   log.push_back({"d_fake", mean(t.fake_logits.detach()).item()});
+  return log;
+}
+
+Scalars generation_step(const GenerationStep& s, const GanBatch& b, StepTensors& t) {
+  const Tensor fake = s.nets.generate(b.z, b.labels);
+  Scalars log = discriminator_step(s, b, fake, t);
 
   nn::FreezeScope frozen(s.d_params);
   t.fake = fake;

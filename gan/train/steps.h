@@ -92,6 +92,10 @@ struct GenerationStep {
   std::function<Tensor(Scalars& log)> g_reg;
 };
 Scalars generation_step(const GenerationStep& step, const GanBatch& batch, StepTensors& t);
+// Its D part on a fake batch made already (detached here): D's loss on real and sg(fake), with
+// the step's penalties and hook, backward, D's update (what `bench model --r1` times).
+Scalars discriminator_step(const GenerationStep& step, const GanBatch& batch, const Tensor& fake,
+                           StepTensors& t);
 
 // The run's task step on the networks `roles` names, with the technique's hooks (its captures,
 // g_loss and d_loss; technique may be null): generation draws z and labels from run.gen;
