@@ -12,6 +12,14 @@ namespace ganlite {
 namespace {
 
 thread_local bool g_grad_enabled = true;
+// The edges of the node whose closure runs now that the walk needs (input_grad_wanted).
+thread_local const std::vector<bool>* g_wanted = nullptr;
+
+struct WantedScope {
+  const std::vector<bool>* prev = g_wanted;
+  explicit WantedScope(const std::vector<bool>& w) { g_wanted = &w; }
+  ~WantedScope() { g_wanted = prev; }
+};
 
 void accumulate(Tensor& slot, const Tensor& g) {
   slot = slot.defined() ? add(slot, g) : g;
@@ -118,7 +126,18 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
                   " was already freed by an earlier backward; pass retain_graph=true to it");
     GANLITE_CHECK(!create_graph || n->differentiable, caller, ": ", op_name(n->op),
                   " has no double backward: a backward with create_graph cannot go through it");
-    std::vector<Tensor> in_grads = create_graph ? n->differentiable(g) : n->backward(g);
+    std::vector<bool> wanted(n->next.size());
+    for (size_t i = 0; i < n->next.size(); ++i) {
+      const Edge& e = n->next[i];
+      const void* child = e.node ? static_cast<const void*>(e.node.get()) : e.leaf.get();
+      wanted[i] = e.valid() && (!targets || (e.node && needed.count(e.node.get())) ||
+                                targets->index.count(child));
+    }
+    std::vector<Tensor> in_grads;
+    {
+      WantedScope scope(wanted);
+      in_grads = create_graph ? n->differentiable(g) : n->backward(g);
+    }
     GANLITE_CHECK(in_grads.size() == n->next.size(), "backward of ", op_name(n->op), " returned ",
                   in_grads.size(), " gradients for ", n->next.size(), " inputs");
     for (size_t i = 0; i < n->next.size(); ++i) {
@@ -150,6 +169,10 @@ void run(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_out
 }
 
 }  // namespace
+
+bool input_grad_wanted(size_t i) {
+  return !g_wanted || (i < g_wanted->size() && (*g_wanted)[i]);
+}
 
 bool grad_enabled() {
   return g_grad_enabled;

@@ -61,6 +61,11 @@ void record(OpId op, Tensor& out, const std::vector<Tensor>& inputs, BackwardFn 
 void record_differentiable(OpId op, Tensor& out, const std::vector<Tensor>& inputs,
                            BackwardFn backward);
 
+// Inside a backward closure: whether the walk needs the gradient of the node's input i. A grad()
+// that asks only for D's input (R1) needs no weight gradients on the way: the costly ops' closures
+// skip what nobody will read, as PyTorch's needs_input_grad lets them. True outside a walk.
+bool input_grad_wanted(size_t i);
+
 // Gradients of sum(outputs[i] * grad_outputs[i]) w.r.t. `inputs` (leaves or intermediate
 // tensors), returned without touching any .grad. An input the outputs do not depend on gets an
 // undefined tensor unless allow_unused is false, which makes it an error. With create_graph the

@@ -19,6 +19,12 @@ void check_rank(const char* op, const Tensor& x, int64_t rank, const char* what 
 
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 
+// In a backward closure: compute input i's gradient? It must require one (as recorded) and the
+// walk must need it (input_grad_wanted: R1's inner grad() needs no weight gradients).
+inline bool wants_grad(bool requires, size_t i) {
+  return requires && input_grad_wanted(i);
+}
+
 // Strides of `x` as seen from a broadcast `shape` (0 on expanded dims).
 void broadcast_strides(const Tensor& x, const Shape& shape, int64_t* out);
 

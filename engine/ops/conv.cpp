@@ -127,19 +127,21 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair stride, Pa
   record(
       OpId::conv2d, y, {x, w, b},
       [=](const Tensor& g) {
+        const bool wx = wants_grad(gx, 0), ww = wants_grad(gw, 1), wb = wants_grad(gb, 2);
         Tensor gc = g.contiguous();
         return std::vector<Tensor>{
-            gx ? conv_transpose2d(gc, w_saved, Tensor(), stride, padding, out_pad, groups, dilation)
+            wx ? conv_transpose2d(gc, w_saved, Tensor(), stride, padding, out_pad, groups, dilation)
                : Tensor(),
-            gw ? weight_grad(cs, x_saved, gc, ws) : Tensor(), gb ? bias_grad(gc) : Tensor()};
+            ww ? weight_grad(cs, x_saved, gc, ws) : Tensor(), wb ? bias_grad(gc) : Tensor()};
       },
       // The same three as ops on the inputs as they are: each is bilinear in (g, w) or (x, g).
       [=, x_in = gw ? x : Tensor(), w_in = gx ? w : Tensor()](const Tensor& g) {
+        const bool wx = wants_grad(gx, 0), ww = wants_grad(gw, 1), wb = wants_grad(gb, 2);
         return std::vector<Tensor>{
-            gx ? conv_transpose2d(g, w_in, Tensor(), stride, padding, out_pad, groups, dilation)
+            wx ? conv_transpose2d(g, w_in, Tensor(), stride, padding, out_pad, groups, dilation)
                : Tensor(),
-            gw ? conv2d_weight(x_in, g, ws, stride, padding, dilation, groups) : Tensor(),
-            gb ? sum(g, {0, 2, 3}) : Tensor()};
+            ww ? conv2d_weight(x_in, g, ws, stride, padding, dilation, groups) : Tensor(),
+            wb ? sum(g, {0, 2, 3}) : Tensor()};
       });
   return y;
 }
@@ -193,16 +195,18 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair 
   record(
       OpId::conv_transpose2d, y, {x, w, b},
       [=](const Tensor& g) {
+        const bool wx = wants_grad(gx, 0), ww = wants_grad(gw, 1), wb = wants_grad(gb, 2);
         Tensor gc = g.contiguous();
-        return std::vector<Tensor>{gx ? input_grad(gc, w_saved) : Tensor(),
-                                   gw ? weight_grad(cs, gc, x_saved, ws) : Tensor(),
-                                   gb ? bias_grad(gc) : Tensor()};
+        return std::vector<Tensor>{wx ? input_grad(gc, w_saved) : Tensor(),
+                                   ww ? weight_grad(cs, gc, x_saved, ws) : Tensor(),
+                                   wb ? bias_grad(gc) : Tensor()};
       },
       [=, x_in = gw ? x : Tensor(), w_in = gx ? w : Tensor()](const Tensor& g) {
+        const bool wx = wants_grad(gx, 0), ww = wants_grad(gw, 1), wb = wants_grad(gb, 2);
         return std::vector<Tensor>{
-            gx ? input_grad(g, w_in) : Tensor(),
-            gw ? conv2d_weight(g, x_in, ws, stride, padding, dilation, groups) : Tensor(),
-            gb ? sum(g, {0, 2, 3}) : Tensor()};
+            wx ? input_grad(g, w_in) : Tensor(),
+            ww ? conv2d_weight(g, x_in, ws, stride, padding, dilation, groups) : Tensor(),
+            wb ? sum(g, {0, 2, 3}) : Tensor()};
       });
   return y;
 }
@@ -241,9 +245,9 @@ Tensor conv2d_weight(const Tensor& x, const Tensor& dy, const Shape& ws, Pair st
   // Bilinear in (x, dy): each gradient is the other convolution of the two remaining operands.
   record_differentiable(OpId::conv2d_weight, dw, {x, dy}, [=](const Tensor& g) {
     Tensor dx, ddy;
-    if (x.requires_grad())
+    if (wants_grad(x.requires_grad(), 0))
       dx = conv_transpose2d(dy, g, Tensor(), stride, padding, extra, groups, dilation);
-    if (dy.requires_grad()) {
+    if (wants_grad(dy.requires_grad(), 1)) {
       ddy = conv2d(x, g, Tensor(), stride, padding, dilation, groups);
       if (ddy.shape()[2] != ds[2] || ddy.shape()[3] != ds[3])
         ddy = ddy.slice(2, 0, ds[2]).slice(3, 0, ds[3]);

@@ -58,8 +58,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   batched_gemm(a, b, y);
   bool ga = a.requires_grad(), gb = b.requires_grad();
   record_differentiable(OpId::matmul, y, {a, b}, [a, b, ga, gb](const Tensor& g) {
-    return std::vector<Tensor>{ga ? matmul(g, b.transpose(0, 1)) : Tensor(),
-                               gb ? matmul(a.transpose(0, 1), g) : Tensor()};
+    return std::vector<Tensor>{wants_grad(ga, 0) ? matmul(g, b.transpose(0, 1)) : Tensor(),
+                               wants_grad(gb, 1) ? matmul(a.transpose(0, 1), g) : Tensor()};
   });
   return y;
 }
@@ -77,8 +77,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   batched_gemm(a, b, y);
   bool ga = a.requires_grad(), gb = b.requires_grad();
   record_differentiable(OpId::bmm, y, {a, b}, [a, b, ga, gb](const Tensor& g) {
-    return std::vector<Tensor>{ga ? bmm(g, b.transpose(1, 2)) : Tensor(),
-                               gb ? bmm(a.transpose(1, 2), g) : Tensor()};
+    return std::vector<Tensor>{wants_grad(ga, 0) ? bmm(g, b.transpose(1, 2)) : Tensor(),
+                               wants_grad(gb, 1) ? bmm(a.transpose(1, 2), g) : Tensor()};
   });
   return y;
 }

@@ -102,7 +102,8 @@ Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor&
   bool gb = bias0.defined() && bias0.requires_grad();
   record(
       id, y, {x0, weight0, bias0},
-      [x, w, mean, rstd, sh, batch_stats, gx, gw, gb](const Tensor& g0) {
+      [x, w, mean, rstd, sh, batch_stats, rx = gx, rw = gw, rb = gb](const Tensor& g0) {
+        const bool gx = wants_grad(rx, 0), gw = wants_grad(rw, 1), gb = wants_grad(rb, 2);
         Tensor g = g0.contiguous();
         Tensor dx = gx ? empty_like(x) : Tensor();
         Tensor dw = gw ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
@@ -118,7 +119,8 @@ Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor&
         return std::vector<Tensor>{dx, dw, db};
       },
       [x0, weight0, mean, rstd, sh, eps, batch_stats, gx, gw, gb](const Tensor& g) {
-        return normalize_grad_ops(g, x0, weight0, mean, rstd, sh, eps, batch_stats, gx, gw, gb);
+        return normalize_grad_ops(g, x0, weight0, mean, rstd, sh, eps, batch_stats,
+                                  wants_grad(gx, 0), wants_grad(gw, 1), wants_grad(gb, 2));
       });
   return y;
 }
