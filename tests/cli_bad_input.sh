@@ -37,6 +37,8 @@ expect 1 "\-\-output $W/a_file/x: cannot make the directory: $W/a_file is a file
   "$G" infer "$run" --num 2 --output "$W/a_file/x"
 expect 1 "already holds a run" -- \
   "$G" train "$SPECS/dcgan_fmnist.json" $tiny --set schedule.steps=2 --out "$W/runs"
+expect 2 "is not a run directory: give --out DIR" -- \
+  "$G" report "$run/checkpoints/latest.safetensors" --num 8
 # A checkpoint file resumes its run (the spec comes from the run directory).
 expect 0 "" -- "$G" train --resume "$run/checkpoints/latest.safetensors" --set schedule.steps=3
 expect 1 "nothing to resume" -- "$G" train --resume "$W/nowhere"

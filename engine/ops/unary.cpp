@@ -57,7 +57,8 @@ Tensor unary_grad_ops(cpu::UnaryOp kind, cpu::UnaryParams p, const Tensor& g, co
       {
         NoGradGuard ng;
         const Tensor xd = x.detach().contiguous();
-        slope = unary_grad(kind, p, ones_like(xd), xd, empty_like(xd));
+        // These derivatives read x only: x stands in for y too.
+        slope = unary_grad(kind, p, ones_like(xd), xd, xd);
       }
       return g * slope;
     }
