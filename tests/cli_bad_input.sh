@@ -49,6 +49,7 @@ expect 2 "\-\-from needs \-\-resume" -- "$G" train "$SPECS/dcgan_fmnist.json" --
   --set schedule.steps=1 --set data.limit=8 --set data.batch_size=1 --set model.G.options.ngf=4 \
   --set model.G.options.n_blocks=1 --set model.D.options.ndf=4 --set logging.sample_every=0 \
   >/dev/null || { echo "FAIL: the tiny CycleGAN did not train"; exit 1; }
+expect 0 "fd_fmnist_BtoA" -- "$G" eval "$W/runs/cyclegan_fmnist" --num 8
 mkdir -p "$W/photos" && echo broken > "$W/photos/broken.png"
 "$G" infer "$run" --num 2 --output "$W/gray" >/dev/null
 cp "$W/gray/sample_0000.png" "$W/photos/a.png" && cp "$W/gray/sample_0001.png" "$W/photos/b.png"

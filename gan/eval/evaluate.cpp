@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <tuple>
+#include <utility>
 
 #include "engine/autograd.h"
 #include "engine/image.h"
@@ -72,6 +74,18 @@ double swd_1e3(const Tensor& a, const Tensor& b, Generator& gen) {
   return 1e3 * sliced_wasserstein(a, b, gen).mean;
 }
 
+// The test split's first n examples as stacked (a, b) batches.
+std::pair<Tensor, Tensor> first_test_pairs(const nlohmann::json& spec, int64_t n) {
+  auto ds = make_dataset(spec, true);
+  std::vector<Tensor> a, b;
+  for (int64_t i = 0; i < std::min(n, ds->size()); ++i) {
+    data::Example e = ds->get(i);
+    a.push_back(e.a);
+    b.push_back(e.b);
+  }
+  return {stack(a, 0), stack(b, 0)};
+}
+
 void eval_generation(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
   nn::ModulePtr G = network(c, o.net, o.width);
   evaluate_generator(c.spec, *G, o, out);
@@ -88,15 +102,7 @@ void eval_unpaired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& o
     A = of_classes(all, c.spec["data"]["classes_a"].get<std::vector<int64_t>>(), o.num);
     B = of_classes(all, c.spec["data"]["classes_b"].get<std::vector<int64_t>>(), o.num);
   } else {
-    auto ds = make_dataset(c.spec, true);
-    std::vector<Tensor> a, b;
-    for (int64_t i = 0; i < std::min(o.num, ds->size()); ++i) {
-      data::Example e = ds->get(i);
-      a.push_back(e.a);
-      b.push_back(e.b);
-    }
-    A = stack(a, 0);
-    B = stack(b, 0);
+    std::tie(A, B) = first_test_pairs(c.spec, o.num);
   }
   const Tensor fake_B = forward_batches(*G, A);
   const Tensor fake_A = G2 ? forward_batches(*G2, B) : Tensor();
@@ -114,14 +120,7 @@ void eval_unpaired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& o
 
 void eval_paired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
   nn::ModulePtr G = network(c, o.net, o.width);
-  auto ds = make_dataset(c.spec, true);
-  std::vector<Tensor> a, b;
-  for (int64_t i = 0; i < std::min(o.num, ds->size()); ++i) {
-    data::Example e = ds->get(i);
-    a.push_back(e.a);
-    b.push_back(e.b);
-  }
-  const Tensor A = stack(a, 0), B = stack(b, 0);
+  const auto [A, B] = first_test_pairs(c.spec, o.num);
   const Tensor fake = forward_batches(*G, A);
   out["num"] = A.size(0);
   out["l1"] = l1_distance(fake, B);
