@@ -4,6 +4,7 @@
 # `ganlite eval` (FD-FMNIST and friends, written to RUN/eval.json) and the last sample grid.
 # Usage: scripts/quality_runs.sh [OUT_DIR [NAME...]] (default runs/quality, every run; names pick
 # some). Needs build/bin/ganlite (or $GANLITE) and assets/fmnist_classifier.safetensors.
+# THREADS=N trains with --threads N (default: all cores); results name the thread count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${GANLITE:-build/bin/ganlite}
@@ -18,7 +19,7 @@ run() {
   [[ "$ONLY" == "  " || "$ONLY" == *" $name "* ]] || return 0
   rm -rf "${OUT:?}/$name"
   local t0=$SECONDS
-  "$B" train "$@" --out "$OUT" --quiet
+  "$B" train "$@" --out "$OUT" --quiet ${THREADS:+--threads "$THREADS"}
   echo "$name: trained in $((SECONDS - t0)) s"
   "$B" eval "$OUT/$name" --num 2000
 }
