@@ -21,6 +21,7 @@
 #include "gan/models/slim_sngan.h"
 #include "gan/models/sngan.h"
 #include "gan/train/spec.h"
+#include "gan/train/technique.h"
 #include "gan/train/trainer.h"
 #include "nn/data/fashion.h"
 #include "nn/optim.h"
@@ -528,7 +529,7 @@ TEST_CASE("export_slimgan_width writes a plain sngan run checkpoint of one width
   for (auto& [k, v] : d->state_dict()) tensors["D." + k] = v;
   tensors["opt_G.step"] = ones({1}, DType::f64);  // other run state is ignored
 
-  Safetensors out = compress::export_slimgan_width(spec, 1234, tensors, 0.5);
+  Safetensors out = compress::export_slimgan_width({spec, 1234, tensors, {}, ""}, 0.5);
   CHECK(out.metadata.at("step") == "1234");
   CHECK(out.metadata.at("width") == "0.5");
   json plain = json::parse(out.metadata.at("spec"));
@@ -562,9 +563,9 @@ TEST_CASE("export_slimgan_width writes a plain sngan run checkpoint of one width
 
   json other = spec;
   other["technique"]["name"] = nullptr;
-  CHECK_THROWS_WITH(compress::export_slimgan_width(other, 0, tensors, 0.5),
+  CHECK_THROWS_WITH(compress::export_slimgan_width({other, 0, tensors, {}, ""}, 0.5),
                     Contains("not slimgan"));
-  CHECK_THROWS_WITH(compress::export_slimgan_width(spec, 0, tensors, 0.3),
+  CHECK_THROWS_WITH(compress::export_slimgan_width({spec, 0, tensors, {}, ""}, 0.3),
                     Contains("not one of its widths"));
 }
 
@@ -612,8 +613,18 @@ TEST_CASE("slimgan through the trainer: per-width scalars, exact resume, export 
     CHECK(same_values(v.to(DType::f64), b.tensors.at(k).to(DType::f64)));
   }
 
+  // The same run with an EMA generator (checked below).
+  {
+    json s = spec;
+    s["name"] = "ema";
+    s["ema"] = {{"decay", 0.5}};
+    gan::TrainOptions o;
+    o.quiet = true;
+    gan::train(gan::resolve_spec(s), std::move(o));
+  }
+
   // Export width 0.5 to a file; load_network builds the dense G from it.
-  const Safetensors e = compress::export_slimgan_width(a.spec, a.step, a.tensors, 0.5);
+  const Safetensors e = compress::export_slimgan_width(a, 0.5);
   const std::string path = (out / "w0.5.safetensors").string();
   save_safetensors(path, e.tensors, e.metadata);
   const gan::RunCheckpoint c = gan::load_run_checkpoint(path);
@@ -629,6 +640,23 @@ TEST_CASE("slimgan through the trainer: per-width scalars, exact resume, export 
   NoGradGuard ng;
   nn::set_labels(*dense, y);
   CHECK(same_values((*dense)(z), compress::generate_at(*slim, 0.5, z, y)));
+
+  // With an EMA generator, the width export and the report rows are made from G_ema.
+  const gan::RunCheckpoint m = gan::load_run_checkpoint((out / "ema").string());
+  REQUIRE(gan::deploy_network(m) == "G_ema");
+  nn::ModulePtr ema = gan::load_network(m, "G_ema"), raw = gan::load_network(m, "G");
+  const Tensor want = compress::generate_at(*ema, 0.5, z, y);
+  CHECK_FALSE(same_values(want, compress::generate_at(*raw, 0.5, z, y)));
+  const Safetensors me = compress::export_slimgan_width(m, 0.5);
+  const std::string mpath = (out / "ema_w0.5.safetensors").string();
+  save_safetensors(mpath, me.tensors, me.metadata);
+  nn::ModulePtr mdense = gan::load_network(gan::load_run_checkpoint(mpath), "G");
+  nn::set_labels(*mdense, y);
+  CHECK(same_values((*mdense)(z), want));
+  const std::vector<gan::ReportVariant> rows = gan::find_technique("slimgan")->report_variants(m);
+  REQUIRE(rows.size() == 4);
+  nn::set_labels(*rows[1].dense, y);
+  CHECK(same_values((*rows[1].dense)(z), want));
   fs::remove_all(out);
 }
 

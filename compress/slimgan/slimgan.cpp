@@ -223,20 +223,18 @@ void slimgan_g_step(SlimGanNets& nets, const SlimGanParams& p, gan::GanMode mode
   log.insert(log.end(), per.begin(), per.end());
 }
 
-Safetensors export_slimgan_width(const json& spec, int64_t step, const TensorMap& tensors,
-                                 double width) {
+Safetensors export_slimgan_width(const gan::RunCheckpoint& ckpt, double width) {
+  const json& spec = ckpt.spec;
+  const TensorMap& tensors = ckpt.tensors;
   if (!spec.at("technique").at("name").is_string() ||
       spec["technique"]["name"].get<std::string>() != "slimgan")
     throw Error("export: the checkpoint's run has technique " + spec["technique"]["name"].dump() +
                 ", not slimgan");
   const SlimGanParams p = slimgan_params(spec);
   gan::width_index("export", p.widths, width);  // before any loading
-  gan::RunCheckpoint ckpt;
-  ckpt.spec = spec;
-  ckpt.step = step;
-  ckpt.tensors = tensors;
-  auto G = std::dynamic_pointer_cast<gan::SlimSnganGenerator>(gan::load_network(ckpt, "G"));
-  GANLITE_CHECK(G, "export: model.G is not a slim_sngan_generator");
+  // The deploy network: the EMA generator when the run keeps one.
+  auto G = std::dynamic_pointer_cast<gan::SlimSnganGenerator>(gan::load_network(ckpt));
+  GANLITE_CHECK(G, "export: the deploy network is not a slim_sngan_generator");
   const gan::DenseExport eg = gan::export_width(*G, width);
 
   Safetensors out;
@@ -264,7 +262,7 @@ Safetensors export_slimgan_width(const json& spec, int64_t step, const TensorMap
   out.metadata["D.options"] = options_json(ed.options).dump();
 
   out.metadata["spec"] = gan::resolve_spec(plain).dump();
-  out.metadata["step"] = std::to_string(step);
+  out.metadata["step"] = std::to_string(ckpt.step);
   out.metadata["width"] = width_label(width);
   out.metadata["source_spec"] = spec.dump();
   return out;

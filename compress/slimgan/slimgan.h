@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gan/models/registry.h"
+#include "gan/train/checkpoint.h"
 #include "gan/train/losses.h"
 #include "gan/train/trainer.h"
 #include "nn/module.h"
@@ -78,14 +79,14 @@ void slimgan_g_step(SlimGanNets& nets, const SlimGanParams& p, gan::GanMode mode
 // "0.25", "1": how widths appear in scalar names and file names.
 std::string width_label(double width);
 
-// A dense checkpoint of one width of a slimgan run checkpoint (its resolved spec and tensors):
-// tensors "G.<name>" of the sngan_generator of ch = slim_channels(ch, width) and "D.<name>" of
+// A dense checkpoint of one width of a slimgan run checkpoint: tensors "G.<name>" of the
+// sngan_generator of ch = slim_channels(ch, width) made from the run's deploy network (its EMA
+// generator when it keeps one, else G) and "D.<name>" of
 // that width's sngan_discriminator (when the checkpoint holds D); metadata "spec" (the resolved
 // spec of a plain run of those nets: technique null), "step", "width", "source_spec",
 // "G.model"/"G.options" and "D.model"/"D.options" (options as a JSON object of strings). Output
 // equals the slim G's at `width` exactly (gan::export_width).
-Safetensors export_slimgan_width(const nlohmann::json& resolved_spec, int64_t step,
-                                 const TensorMap& tensors, double width);
+Safetensors export_slimgan_width(const gan::RunCheckpoint& checkpoint, double width);
 
 // The technique (slimgan_technique.cpp) takes every step itself and leaves G and D at the widest
 // width between steps (so samples and evaluation see the full G); `ganlite export --width W`

@@ -53,19 +53,20 @@ class SlimGanTechnique : public gan::Technique {
 std::string export_one_width(const gan::RunCheckpoint& c, const gan::ExportRequest& r) {
   if (!r.options.contains("width")) return "";
   const double width = r.options["width"];
-  const Safetensors e = export_slimgan_width(c.spec, c.step, c.tensors, width);
+  const Safetensors e = export_slimgan_width(c, width);
   save_safetensors(r.output, e.tensors, e.metadata);
   return "width " + e.metadata.at("width") + " (step " + std::to_string(c.step) +
          "): " + e.metadata.at("G.model") + " " + e.metadata.at("G.options");
 }
 
-// One report row per width: the slimmable G at that width, deployed as its dense export.
+// One report row per width: the deploy network (G, or its EMA) at that width, deployed as its
+// dense export.
 std::vector<gan::ReportVariant> width_rows(const gan::RunCheckpoint& c) {
   std::vector<gan::ReportVariant> rows;
   for (double w : slimgan_params(c.spec).widths) {
     gan::ReportVariant v;
     v.keys["width"] = w;
-    v.net = gan::load_network(c, "G");
+    v.net = gan::load_network(c);
     nn::set_width_mult(*v.net, w);
     const gan::DenseExport e = gan::export_width(dynamic_cast<gan::SlimSnganGenerator&>(*v.net), w);
     v.dense = gan::make_model(e.model, e.options);
