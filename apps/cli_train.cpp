@@ -1,5 +1,6 @@
 // ganlite train: run a spec (gan/train/trainer.h), or resume a run from its latest checkpoint.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -29,7 +30,7 @@ void print_train_help() {
       "otherwise)\n"
       "  --stop-after N    stop once N steps are done, with a checkpoint (as Ctrl-C does)\n"
       "  --time-limit S    stop once S seconds of training have passed, with a checkpoint\n"
-      "  --threads N       CPU threads (default: all cores)\n"
+      "  --threads N       CPU threads (default: $OMP_NUM_THREADS when set, else all cores)\n"
       "  --quiet           no progress output\n\n"
       "Writes spec.resolved.json, metrics.jsonl, samples/step_XXXXXX.png and\n"
       "checkpoints/{latest,step_XXXXXX}.safetensors. Ctrl-C finishes the step, saves a checkpoint\n"
@@ -87,8 +88,11 @@ int cmd_train(const std::vector<std::string>& args) {
   for (const auto& n : notes) std::fprintf(stderr, "ganlite: %s\n", n.c_str());
   if (!device.empty()) spec["device"] = device;
   const nlohmann::json resolved = gan::resolve_spec(spec);
-  cpu::set_num_threads(threads > 0 ? static_cast<int>(threads)
-                                   : static_cast<int>(std::thread::hardware_concurrency()));
+  // OpenMP already took OMP_NUM_THREADS as its default; without either, all cores.
+  if (threads > 0)
+    cpu::set_num_threads(static_cast<int>(threads));
+  else if (!std::getenv("OMP_NUM_THREADS"))
+    cpu::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
   const gan::TrainResult res = gan::train(resolved, std::move(opt));
   return res.signal ? 128 + res.signal : 0;
 }
