@@ -1,6 +1,6 @@
-// Offline quality metrics (gan/eval/metrics.h, gan/eval/swd.h): the Jacobi eigensolver reconstructs its
-// input, the Fréchet distance matches closed forms on given covariances and Gaussian samples, KID
-// and SWD vanish on identical sets and grow with a shift, PSNR/SSIM/L1 match hand values.
+// Offline quality metrics (gan/eval/metrics.h, gan/eval/swd.h): the Jacobi eigensolver reconstructs
+// its input, the Fréchet distance matches closed forms on given covariances and Gaussian samples,
+// KID and SWD vanish on identical sets and grow with a shift, PSNR/SSIM/L1 match hand values.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>

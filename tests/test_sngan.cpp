@@ -1,5 +1,5 @@
-// The class-conditional SNGAN pair (gan/models/sngan.h): shapes, label dependence, spectral norm in D,
-// parity of a conditional-BN up block and a tiny G with PyTorch (tests/make_model_refs.py),
+// The class-conditional SNGAN pair (gan/models/sngan.h): shapes, label dependence, spectral norm in
+// D, parity of a conditional-BN up block and a tiny G with PyTorch (tests/make_model_refs.py),
 // profile figures by hand, MACs of the SN, slim and conditional layers, init_weights on them,
 // and a few hinge-loss Adam steps.
 #include <catch2/catch.hpp>
@@ -9,9 +9,9 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
-#include "gan/train/losses.h"
 #include "gan/models/registry.h"
 #include "gan/models/sngan.h"
+#include "gan/train/losses.h"
 #include "nn/init.h"
 #include "nn/optim.h"
 #include "nn/profile.h"

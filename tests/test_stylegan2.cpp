@@ -1,5 +1,5 @@
-// StyleGAN2 (gan/models/stylegan2.h): shapes, unit-norm demodulated weights, gradients into the mapping
-// net and the constant, a short adversarial run, profile figures, and outputs equal to an
+// StyleGAN2 (gan/models/stylegan2.h): shapes, unit-norm demodulated weights, gradients into the
+// mapping net and the constant, a short adversarial run, profile figures, and outputs equal to an
 // independent PyTorch version written from the equations (tests/make_stylegan2_refs.py).
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -8,9 +8,9 @@
 #include "engine/ops.h"
 #include "engine/random.h"
 #include "engine/safetensors.h"
-#include "gan/train/losses.h"
 #include "gan/models/registry.h"
 #include "gan/models/stylegan2.h"
+#include "gan/train/losses.h"
 #include "nn/optim.h"
 #include "nn/profile.h"
 #include "reference.h"

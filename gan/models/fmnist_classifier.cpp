@@ -1,6 +1,6 @@
-// FmnistClassifier: the layer list of gan/models/fmnist_classifier.h. Strided 3x3 convolutions halve the
-// grid (28 -> 14 -> 7), so the cost stays near 8M MACs per image and an epoch of Fashion-MNIST
-// trains in a minute or two on two CPU cores.
+// FmnistClassifier: the layer list of gan/models/fmnist_classifier.h. Strided 3x3 convolutions
+// halve the grid (28 -> 14 -> 7), so the cost stays near 8M MACs per image and an epoch of
+// Fashion-MNIST trains in a minute or two on two CPU cores.
 #include "gan/models/fmnist_classifier.h"
 
 #include "engine/ops.h"

@@ -1,6 +1,6 @@
 // Slimmable SNGAN pair (see slim_sngan.h). G computes with the same ops, in the same order, as
-// gan/models/sngan.cpp's dense G, on views of its full weights, so a dense G loaded with copies of the
-// slices reproduces it bit for bit; D's blocks repeat sngan.cpp's (ReLU before each conv,
+// gan/models/sngan.cpp's dense G, on views of its full weights, so a dense G loaded with copies of
+// the slices reproduces it bit for bit; D's blocks repeat sngan.cpp's (ReLU before each conv,
 // shortcut conv1x1 then pool; block1 pools before its shortcut conv), so its export does too.
 #include "gan/models/slim_sngan.h"
 

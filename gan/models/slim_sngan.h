@@ -1,7 +1,7 @@
 // Slimmable class-conditional SNGAN-ResNet pair for 32x32 images (Hou et al. 2021, "Slimmable
-// Generative Adversarial Networks", sec. 3; the cGAN-pd nets of gan/models/sngan.h): one G whose widths
-// are leading slices of one set of weights (sliceable conditional BN in the blocks, switchable BN
-// at b5), and one D per width whose first n_share blocks are shared. The names follow
+// Generative Adversarial Networks", sec. 3; the cGAN-pd nets of gan/models/sngan.h): one G whose
+// widths are leading slices of one set of weights (sliceable conditional BN in the blocks,
+// switchable BN at b5), and one D per width whose first n_share blocks are shared. The names follow
 // gan/models/sngan.h, so export_width maps a width onto a dense sngan_generator key by key.
 #pragma once
 #include <string>
