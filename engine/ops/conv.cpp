@@ -75,15 +75,22 @@ Tensor bias_grad(const Tensor& g) {
   return db;
 }
 
-// Checks shared by conv2d and conv_transpose2d: dtypes, ranks, parameters, groups.
+// Checks shared by every conv op: the input and its partner tensor (weight or output gradient)
+// are float, alike and 4-d, and the parameters are valid.
+void check_conv_pair(const char* op, const Tensor& x, const Tensor& t, const char* t_name,
+                     Pair stride, Pair padding, Pair dilation, int64_t groups) {
+  check_float(op, x);
+  check_float(op, t, t_name);
+  check_same(op, x, t, "input", t_name);
+  check_rank(op, x, 4);
+  check_rank(op, t, 4, t_name);
+  check_params(op, stride, padding, dilation, groups);
+}
+
+// Checks shared by conv2d and conv_transpose2d: the above, a non-empty weight, groups.
 void check_conv_args(const char* op, const Tensor& x, const Tensor& w, Pair stride, Pair padding,
                      Pair dilation, int64_t groups) {
-  check_float(op, x);
-  check_float(op, w, "weight");
-  check_same(op, x, w, "input", "weight");
-  check_rank(op, x, 4);
-  check_rank(op, w, 4, "weight");
-  check_params(op, stride, padding, dilation, groups);
+  check_conv_pair(op, x, w, "weight", stride, padding, dilation, groups);
   GANLITE_CHECK(w.numel() > 0, op, ": weight ", w.shape_str(), " has an empty dim");
   GANLITE_CHECK(x.shape()[1] % groups == 0, op, ": input ", x.shape_str(), " has ", x.shape()[1],
                 " channels, which groups ", groups, " does not divide");
@@ -214,12 +221,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, Pair 
 Tensor conv2d_weight(const Tensor& x, const Tensor& dy, const Shape& ws, Pair stride, Pair padding,
                      Pair dilation, int64_t groups) {
   const char* op = "conv2d_weight";
-  check_float(op, x);
-  check_float(op, dy, "output gradient");
-  check_same(op, x, dy, "input", "output gradient");
-  check_rank(op, x, 4);
-  check_rank(op, dy, 4, "output gradient");
-  check_params(op, stride, padding, dilation, groups);
+  check_conv_pair(op, x, dy, "output gradient", stride, padding, dilation, groups);
   GANLITE_CHECK(ws.size() == 4 && ws[0] > 0 && ws[1] > 0 && ws[2] > 0 && ws[3] > 0, op,
                 ": weight shape ", shape_str(ws), " must have 4 non-empty dims");
   const Shape& xs = x.shape();
