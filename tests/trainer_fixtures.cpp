@@ -3,10 +3,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "gan/train/spec.h"
 
@@ -83,6 +85,23 @@ std::vector<std::pair<std::string, json>> example_specs_one_step(const std::stri
     s["logging"] = {
         {"log_every", 1}, {"sample_every", 1}, {"checkpoint_every", 0}, {"out_dir", out}};
     found.push_back({entry.path().filename().string(), s});
+  }
+  // A teacher named by its run ("runs/NAME", a technique's teacher): the example spec of that
+  // name, trained the same one step first (in out/teachers, apart from the spec's own run).
+  for (auto& [file, s] : found) {
+    if (!s.contains("technique")) continue;
+    json& params = s["technique"]["params"];
+    for (auto it = params.begin(); it != params.end(); ++it) {
+      if (!it->is_object() || !it->contains("run")) continue;
+      const std::string name = fs::path((*it)["run"].get<std::string>()).filename().string();
+      auto source = std::find_if(found.begin(), found.end(),
+                                 [&](const auto& f) { return f.second.value("name", "") == name; });
+      if (source == found.end())
+        throw std::runtime_error(file + ": its teacher run " + name + " has no example spec");
+      json teacher = source->second;
+      teacher["logging"]["out_dir"] = out + "/teachers";
+      (*it)["run"] = run(teacher).run_dir;
+    }
   }
   return found;
 }

@@ -58,4 +58,21 @@ Tensor g_loss(GanMode mode, const Tensor& fake_logits) {
   return gan_loss(mode, fake_logits, true, false);
 }
 
+Tensor g_loss_elements(GanMode mode, const Tensor& p) {
+  GANLITE_CHECK(p.defined() && is_float(p.dtype()), "g_loss_elements (", gan_mode_name(mode),
+                "): logits must be a defined f32/f64 tensor");
+  switch (mode) {
+    case GanMode::lsgan: {
+      const Tensor d = p - 1.0;
+      return d * d;
+    }
+    case GanMode::vanilla:
+      return softplus(-p);
+    case GanMode::hinge:
+    case GanMode::wgan:
+      return -p;
+  }
+  GANLITE_FAIL("g_loss_elements: unknown mode");
+}
+
 }  // namespace ganlite::gan

@@ -33,5 +33,8 @@ Tensor d_loss(GanMode mode, const Tensor& real_logits, const Tensor& fake_logits
 // The generator's loss: gan_loss(fake, true, for_discriminator = false), i.e. lsgan
 // mean((p - 1)^2), vanilla mean(softplus(-p)) (non-saturating), hinge and wgan -mean(p).
 Tensor g_loss(GanMode mode, const Tensor& fake_logits);
+// The generator's loss per logit, whose mean is g_loss (a technique weighting samples, e.g.
+// DGL-GAN's dbar term): lsgan (p - 1)^2, vanilla softplus(-p), hinge and wgan -p.
+Tensor g_loss_elements(GanMode mode, const Tensor& fake_logits);
 
 }  // namespace ganlite::gan
