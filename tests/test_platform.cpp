@@ -601,7 +601,7 @@ TEST_CASE("platform: technique parameters are declared, defaulted and checked li
              Contains("/technique/params/bogus: unknown key 'bogus'; did you mean"));
   s = with_technique(tiny_spec(""), "osgn");
   CHECK_THAT(error_of([&] { gan::resolve_spec(s); }),
-             Contains("/technique/name: unknown technique \"osgn\"; known: osgan, slimgan") &&
+             Contains("/technique/name: unknown technique \"osgn\"; known: dgl, osgan, slimgan") &&
                  Contains("did you mean \"osgan\"?"));
   // The tests' techniques are found but not listed.
   CHECK(gan::find_technique("test_student"));
