@@ -130,3 +130,33 @@ TEST_CASE("rkd: f64 finite-difference gradient checks of both losses", "[crd]") 
     CHECK(r.ok);
   }
 }
+
+TEST_CASE("crd: rows, columns and patches of a known tensor are the expected items", "[crd]") {
+  // x[b, c, h, w] = 1000 b + 100 c + 10 h + w, for B 2, C 2, H 4, W 6.
+  std::vector<double> v;
+  for (int b = 0; b < 2; ++b)
+    for (int c = 0; c < 2; ++c)
+      for (int h = 0; h < 4; ++h)
+        for (int w = 0; w < 6; ++w) v.push_back(1000 * b + 100 * c + 10 * h + w);
+  const Tensor x = from_vector(v, {2, 2, 4, 6});
+  auto item = [](const Tensor& items, int64_t b, int64_t i) {
+    return items.slice(0, b, 1).slice(1, i, 1).contiguous().to_vector<double>();
+  };
+  const Tensor rows = compress::slice_rows(x);
+  REQUIRE(rows.shape() == Shape{2, 4, 12});
+  CHECK(item(rows, 1, 2) == std::vector<double>{1020, 1021, 1022, 1023, 1024, 1025, 1120, 1121,
+                                                1122, 1123, 1124, 1125});
+  const Tensor cols = compress::slice_columns(x);
+  REQUIRE(cols.shape() == Shape{2, 6, 8});
+  CHECK(item(cols, 0, 5) == std::vector<double>{5, 15, 25, 35, 105, 115, 125, 135});
+  const Tensor patches = compress::slice_patches(x, 2);
+  REQUIRE(patches.shape() == Shape{2, 6, 8});
+  // patch (row 1, column 2) of sample 1: h 2-3, w 4-5, each channel
+  CHECK(item(patches, 1, 5) == std::vector<double>{1024, 1025, 1034, 1035, 1124, 1125, 1134, 1135});
+  CHECK_THROWS_WITH(compress::slice_patches(x, 4), Contains("[2, 2, 4, 6]") && Contains("4x4"));
+  CHECK_THROWS_WITH(compress::slice_rows(zeros({4, 6})), Contains("(B, C, H, W)"));
+  // The items carry the gradient back to the pixels.
+  Tensor y = x.detach().requires_grad_(true);
+  const Tensor g = grad({sum(compress::slice_patches(y, 2) * 2.0)}, {y})[0];
+  CHECK(g.to_vector<double>() == std::vector<double>(v.size(), 2.0));
+}

@@ -134,4 +134,33 @@ Tensor rkd_loss(const Tensor& student, const Tensor& teacher) {
   return rkd_distance_loss(student, teacher) + rkd_angle_loss(student, teacher) * 2.0;
 }
 
+namespace {
+
+void check_images(const Tensor& x, const char* who) {
+  GANLITE_CHECK(x.defined() && x.dim() == 4, who, ": expects images (B, C, H, W), got ",
+                x.defined() ? x.shape_str() : std::string("an undefined tensor"));
+}
+
+}  // namespace
+
+Tensor slice_rows(const Tensor& x) {
+  check_images(x, "slice_rows");
+  return x.permute({0, 2, 1, 3}).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+Tensor slice_columns(const Tensor& x) {
+  check_images(x, "slice_columns");
+  return x.permute({0, 3, 1, 2}).reshape({x.size(0), x.size(3), x.size(1) * x.size(2)});
+}
+
+Tensor slice_patches(const Tensor& x, int64_t p) {
+  check_images(x, "slice_patches");
+  const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  GANLITE_CHECK(p >= 1 && h % p == 0 && w % p == 0, "slice_patches: images ", x.shape_str(),
+                " do not split into ", p, "x", p, " patches (H and W must be multiples of it)");
+  return x.reshape({b, c, h / p, p, w / p, p})
+      .permute({0, 2, 4, 1, 3, 5})
+      .reshape({b, (h / p) * (w / p), c * p * p});
+}
+
 }  // namespace ganlite::compress

@@ -35,4 +35,14 @@ Tensor rkd_angle_loss(const Tensor& student, const Tensor& teacher);
 // distance + 2 * angle
 Tensor rkd_loss(const Tensor& student, const Tensor& teacher);
 
+// CRD's slicings of images (B, C, H, W) into one item set per sample (views where the layout
+// allows, else copies; differentiable):
+//   rows     (B, H, C*W): row strip i holds every channel of row i
+//   columns  (B, W, C*H)
+//   patches  (B, (H/p)*(W/p), C*p*p): the non-overlapping p x p patches, row-major; H and W must
+//            be multiples of p
+Tensor slice_rows(const Tensor& images);
+Tensor slice_columns(const Tensor& images);
+Tensor slice_patches(const Tensor& images, int64_t p);
+
 }  // namespace ganlite::compress
