@@ -100,6 +100,7 @@ Tensor zero_pad2d(const Tensor& x, std::array<int64_t, 4> pad);
 Tensor upsample_nearest2d(const Tensor& x, int64_t scale);
 Tensor upsample_bilinear2d(const Tensor& x, int64_t scale);  // align_corners=false
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t padding = 0);
+Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride = 0, int64_t padding = 0);
 
 // ---- gather and join (engine/ops/join.cpp)
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes tests/data/torch_refs.json: forward outputs and input gradients from PyTorch (float64)
 for the ops whose semantics users carry over from PyTorch: conv2d, conv_transpose2d, batch/
-instance/group norm, upsample, pads, losses. tests/test_torch_reference.cpp reads it, so the C++
+instance/group norm, upsample, pads, max pooling, losses. tests/test_torch_reference.cpp reads it, so the C++
 tests do not need torch. Run with Debian's interpreter (python3-torch): /usr/bin/python3 tests/make_torch_refs.py
 """
 import json
@@ -127,6 +127,12 @@ for name, (x, w, b, kw) in {
 add("conv2d_to_2x2_k4_s2", "conv2d", {"stride": 2, "padding": 1},
     {"x": rn(2, 5, 4, 4), "w": rn(6, 5, 4, 4), "b": rn(6)},
     lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1))
+# Added after the others, so that their random inputs stay as they were.
+add("max_pool_k3_s2_pad1", "max_pool2d", {"kernel": 3, "stride": 2, "padding": 1},
+    {"x": rn(2, 2, 5, 6)}, lambda x: F.max_pool2d(x, 3, 2, 1))
+# Ties (values from {0, 1, 2}) in overlapping windows: the first maximum takes the gradient.
+add("max_pool_ties_k2_s1", "max_pool2d", {"kernel": 2, "stride": 1, "padding": 0},
+    {"x": torch.randint(0, 3, (1, 2, 4, 5), dtype=torch.float64)}, lambda x: F.max_pool2d(x, 2, 1))
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "torch_refs.json")
 with open(out, "w") as f:

@@ -1,6 +1,7 @@
 // Forward outputs and input gradients against PyTorch (float64), from tests/data/torch_refs.json
 // written by tests/make_torch_refs.py. Running statistics of training batch norm are compared too.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -53,6 +54,8 @@ Tensor run_op(const std::string& op, const json& p, const Inputs& in, const Inpu
   if (op == "upsample_bilinear2d") return upsample_bilinear2d(in.at("x"), p.at("scale"));
   if (op == "reflection_pad2d")
     return reflection_pad2d(in.at("x"), p.at("pad").get<std::array<int64_t, 4>>());
+  if (op == "max_pool2d")
+    return max_pool2d(in.at("x"), p.at("kernel"), p.at("stride"), p.at("padding"));
   if (op == "zero_pad2d") return zero_pad2d(in.at("x"), p.at("pad").get<std::array<int64_t, 4>>());
   if (op == "mse_loss") return mse_loss(in.at("x"), in.at("y"));
   if (op == "l1_loss") return l1_loss(in.at("x"), in.at("y"));
@@ -109,4 +112,20 @@ TEST_CASE("forward and backward match PyTorch on the reference cases", "[torch]"
         CHECK(d < 1e-7);
       }
   }
+}
+
+// JSON holds no NaN, so PyTorch's rule is written out here: a NaN beats any number, and of two
+// NaNs in a window the later one (row-major) is chosen and gets the gradient.
+TEST_CASE("max_pool2d chooses NaN as PyTorch does", "[torch]") {
+  const double nan = std::nan("");
+  const Tensor x = from_vector(std::vector<double>{1, nan, 5, 2, 3, nan, nan, 0}, {1, 1, 2, 4});
+  Tensor y = x.detach().requires_grad_(true);
+  const Tensor out = max_pool2d(y, 2, 2);
+  const auto v = out.to_vector<double>();
+  REQUIRE(v.size() == 2);
+  CHECK(std::isnan(v[0]));
+  CHECK(std::isnan(v[1]));  // 5, 2, nan, 0: the NaN
+  const auto g = grad({out}, {y}, {from_vector(std::vector<double>{10, 20}, {1, 1, 1, 2})})[0]
+                     .to_vector<double>();
+  CHECK(g == std::vector<double>{0, 0, 0, 0, 0, 10, 20, 0});
 }

@@ -1,5 +1,6 @@
 // Spatial ops on (N, C, H, W): reflection and zero padding, integer-factor nearest and bilinear
-// upsampling (align_corners=false), average pooling (count_include_pad=true, ceil_mode=false).
+// upsampling (align_corners=false), average pooling (count_include_pad=true, ceil_mode=false),
+// max pooling (ceil_mode=false, dilation 1).
 // Semantics and error conditions follow torch.nn.functional; kernels in kernels/cpu/spatial.h.
 #include "kernels/cpu/spatial.h"
 
@@ -33,6 +34,20 @@ Tensor plane_op(OpId id, const Tensor& x0, int64_t oh, int64_t ow, F kernel, B a
     return std::vector<Tensor>{plane_op(id, g, in[2], in[3], adjoint, kernel)};
   });
   return y;
+}
+
+// The pooling window's geometry, with torch's conditions (ceil_mode=false).
+cpu::Pool2d pool_geometry(const char* op, const Tensor& x, const cpu::Planes& in, int64_t kernel,
+                          int64_t stride, int64_t padding) {
+  if (stride == 0) stride = kernel;
+  GANLITE_CHECK(kernel > 0 && stride > 0, op, ": kernel ", kernel, " and stride ", stride,
+                " must be positive");
+  GANLITE_CHECK(padding >= 0 && padding <= kernel / 2, op, ": padding ", padding,
+                " must be between 0 and half the kernel size ", kernel);
+  GANLITE_CHECK(in.h + 2 * padding >= kernel && in.w + 2 * padding >= kernel, op, ": kernel ",
+                kernel, " is larger than input ", x.shape_str(), " padded by ", padding);
+  return {kernel, stride, padding, (in.h + 2 * padding - kernel) / stride + 1,
+          (in.w + 2 * padding - kernel) / stride + 1};
 }
 
 void check_scale(const char* op, const Tensor& x, int64_t scale) {
@@ -109,23 +124,39 @@ Tensor upsample_bilinear2d(const Tensor& x, int64_t scale) {
 
 Tensor avg_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
   const char* op = "avg_pool2d";
-  cpu::Planes in = check_planes(op, x);
-  if (stride == 0) stride = kernel;
-  GANLITE_CHECK(kernel > 0 && stride > 0, op, ": kernel ", kernel, " and stride ", stride,
-                " must be positive");
-  GANLITE_CHECK(padding >= 0 && padding <= kernel / 2, op, ": padding ", padding,
-                " must be between 0 and half the kernel size ", kernel);
-  cpu::Pool2d p{kernel, stride, padding, 0, 0};
-  GANLITE_CHECK(in.h + 2 * padding >= kernel && in.w + 2 * padding >= kernel, op, ": kernel ",
-                kernel, " is larger than input ", x.shape_str(), " padded by ", padding);
-  p.oh = (in.h + 2 * padding - kernel) / stride + 1;
-  p.ow = (in.w + 2 * padding - kernel) / stride + 1;
+  const cpu::Planes in = check_planes(op, x);
+  const cpu::Pool2d p = pool_geometry(op, x, in, kernel, stride, padding);
   return plane_op(
       OpId::avg_pool2d, x, p.oh, p.ow,
       [=](Device d, auto* y, const auto* xs) { GANLITE_KERNEL(d, avg_pool2d(y, xs, in, p)); },
       [=](Device d, auto* gx, const auto* g) {
         GANLITE_KERNEL(d, avg_pool2d_backward(gx, g, in, p));
       });
+}
+
+Tensor max_pool2d(const Tensor& x0, int64_t kernel, int64_t stride, int64_t padding) {
+  const char* op = "max_pool2d";
+  const cpu::Planes in = check_planes(op, x0);
+  const cpu::Pool2d p = pool_geometry(op, x0, in, kernel, stride, padding);
+  const Tensor x = x0.detach().contiguous();
+  Tensor y = empty({x.shape()[0], x.shape()[1], p.oh, p.ow}, x.dtype(), x.device());
+  const Tensor argmax = empty(y.shape(), DType::i64, x.device());
+  dispatch_float(x.dtype(), op, [&](auto t) {
+    using T = decltype(t);
+    GANLITE_KERNEL(x.device(), max_pool2d(y.data<T>(), argmax.data<int64_t>(), x.data<T>(), in, p));
+  });
+  // With the choice fixed the op is linear: its gradient scatters to the chosen elements, and
+  // the gradient of that gathers again, to any order.
+  auto gather = [=](Device d, auto* out, const auto* src) {
+    GANLITE_KERNEL(d, max_pool2d_gather(out, argmax.data<int64_t>(), src, in, p));
+  };
+  auto scatter = [=](Device d, auto* out, const auto* src) {
+    GANLITE_KERNEL(d, max_pool2d_scatter(out, argmax.data<int64_t>(), src, in, p));
+  };
+  record_differentiable(OpId::max_pool2d, y, {x0}, [=](const Tensor& g) {
+    return std::vector<Tensor>{plane_op(OpId::max_pool2d, g, in.h, in.w, scatter, gather)};
+  });
+  return y;
 }
 
 }  // namespace ganlite

@@ -4,6 +4,7 @@
 #include "kernels/cpu/spatial.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace ganlite::cpu {
@@ -212,15 +213,62 @@ void avg_pool2d_backward(T* gx, const T* g, const Planes& in, const Pool2d& pool
   }
 }
 
-#define GANLITE_SPATIAL(T)                                                               \
-  template void reflection_pad2d<T>(T*, const T*, const Planes&, const Pad2d&);          \
-  template void reflection_pad2d_backward<T>(T*, const T*, const Planes&, const Pad2d&); \
-  template void upsample_nearest2d<T>(T*, const T*, const Planes&, int64_t);             \
-  template void upsample_nearest2d_backward<T>(T*, const T*, const Planes&, int64_t);    \
-  template void upsample_bilinear2d<T>(T*, const T*, const Planes&, int64_t);            \
-  template void upsample_bilinear2d_backward<T>(T*, const T*, const Planes&, int64_t);   \
-  template void avg_pool2d<T>(T*, const T*, const Planes&, const Pool2d&);               \
-  template void avg_pool2d_backward<T>(T*, const T*, const Planes&, const Pool2d&);
+template <class T>
+void max_pool2d(T* y, int64_t* argmax, const T* x, const Planes& in, const Pool2d& pool) {
+#pragma omp parallel for schedule(static) if (worth_threads(in.planes, pool.oh * pool.ow))
+  for (int64_t p = 0; p < in.planes; ++p) {
+    const T* xp = x + p * in.h * in.w;
+    for (int64_t i = 0; i < pool.oh; ++i) {
+      const Window wh = window(i, in.h, pool);
+      for (int64_t j = 0; j < pool.ow; ++j) {
+        const Window ww = window(j, in.w, pool);
+        int64_t best = wh.begin * in.w + ww.begin;
+        for (int64_t a = wh.begin; a < wh.end; ++a)
+          for (int64_t b = ww.begin; b < ww.end; ++b) {
+            const T v = xp[a * in.w + b];
+            if (v > xp[best] || std::isnan(v)) best = a * in.w + b;
+          }
+        const int64_t o = (p * pool.oh + i) * pool.ow + j;
+        argmax[o] = best;
+        y[o] = xp[best];
+      }
+    }
+  }
+}
+
+template <class T>
+void max_pool2d_gather(T* y, const int64_t* argmax, const T* x, const Planes& in,
+                       const Pool2d& pool) {
+  const int64_t per = pool.oh * pool.ow;
+#pragma omp parallel for schedule(static) if (worth_threads(in.planes, per))
+  for (int64_t p = 0; p < in.planes; ++p)
+    for (int64_t o = p * per; o < (p + 1) * per; ++o) y[o] = x[p * in.h * in.w + argmax[o]];
+}
+
+template <class T>
+void max_pool2d_scatter(T* gx, const int64_t* argmax, const T* g, const Planes& in,
+                        const Pool2d& pool) {
+  const int64_t per = pool.oh * pool.ow;
+#pragma omp parallel for schedule(static) if (worth_threads(in.planes, per))
+  for (int64_t p = 0; p < in.planes; ++p) {
+    T* gp = gx + p * in.h * in.w;
+    std::fill(gp, gp + in.h * in.w, T(0));
+    for (int64_t o = p * per; o < (p + 1) * per; ++o) gp[argmax[o]] += g[o];
+  }
+}
+
+#define GANLITE_SPATIAL(T)                                                                        \
+  template void reflection_pad2d<T>(T*, const T*, const Planes&, const Pad2d&);                   \
+  template void reflection_pad2d_backward<T>(T*, const T*, const Planes&, const Pad2d&);          \
+  template void upsample_nearest2d<T>(T*, const T*, const Planes&, int64_t);                      \
+  template void upsample_nearest2d_backward<T>(T*, const T*, const Planes&, int64_t);             \
+  template void upsample_bilinear2d<T>(T*, const T*, const Planes&, int64_t);                     \
+  template void upsample_bilinear2d_backward<T>(T*, const T*, const Planes&, int64_t);            \
+  template void avg_pool2d<T>(T*, const T*, const Planes&, const Pool2d&);                        \
+  template void avg_pool2d_backward<T>(T*, const T*, const Planes&, const Pool2d&);               \
+  template void max_pool2d<T>(T*, int64_t*, const T*, const Planes&, const Pool2d&);              \
+  template void max_pool2d_gather<T>(T*, const int64_t*, const T*, const Planes&, const Pool2d&); \
+  template void max_pool2d_scatter<T>(T*, const int64_t*, const T*, const Planes&, const Pool2d&);
 GANLITE_SPATIAL(float)
 GANLITE_SPATIAL(double)
 

@@ -1,7 +1,7 @@
 // Spatial kernels on contiguous (N*C, H, W) planes: reflection padding, nearest and bilinear
-// upsampling by an integer factor, average pooling. Index rules follow PyTorch's CPU kernels
-// (aten/src/ATen/native/UpSample.h for bilinear, AveragePool2d.cpp for the pooling divisor);
-// each backward is the transpose of its forward, scatter-adding into a zeroed gradient.
+// upsampling by an integer factor, average and max pooling. Index rules follow PyTorch's CPU
+// kernels (aten/src/ATen/native/UpSample.h for bilinear, AveragePool2d.cpp for the pooling
+// divisor); each backward is the transpose of its forward, scatter-adding into a zeroed gradient.
 #pragma once
 #include <cstdint>
 
@@ -43,5 +43,19 @@ template <class T>
 void avg_pool2d(T* y, const T* x, const Planes& in, const Pool2d& p);
 template <class T>
 void avg_pool2d_backward(T* gx, const T* g, const Planes& in, const Pool2d& p);
+
+// ceil_mode=false; padding counts as -inf (never chosen: padding <= kernel / 2 leaves every
+// window an input element); as in PyTorch, of equal maxima the first in row-major order wins and
+// a NaN is chosen over any number (the last NaN of the window). argmax: (planes, oh, ow), the chosen element's index h * w_in + w in its
+// plane.
+template <class T>
+void max_pool2d(T* y, int64_t* argmax, const T* x, const Planes& in, const Pool2d& p);
+// The pooling with the choice fixed, linear in x: y[o] = x[argmax[o]].
+template <class T>
+void max_pool2d_gather(T* y, const int64_t* argmax, const T* x, const Planes& in, const Pool2d& p);
+// Its transpose (the gradient): gx[argmax[o]] += g[o], gx zeroed first.
+template <class T>
+void max_pool2d_scatter(T* gx, const int64_t* argmax, const T* g, const Planes& in,
+                        const Pool2d& p);
 
 }  // namespace ganlite::cpu

@@ -192,6 +192,54 @@ __global__ void avg_pool_backward_kernel(T* gx, const T* g, Planes in, Pool2d po
   }
 }
 
+template <class T>
+__global__ void max_pool_kernel(T* y, int64_t* argmax, const T* x, Planes in, Pool2d pool,
+                                int64_t total) {
+  GANLITE_GRID_STRIDE(idx, total) {
+    const int64_t j = idx % pool.ow, i = (idx / pool.ow) % pool.oh, p = idx / (pool.ow * pool.oh);
+    const Window wh = window(i, in.h, pool), ww = window(j, in.w, pool);
+    const T* xp = x + p * in.h * in.w;
+    int64_t best = wh.begin * in.w + ww.begin;
+    for (int64_t a = wh.begin; a < wh.end; ++a)
+      for (int64_t b = ww.begin; b < ww.end; ++b) {
+        const T v = xp[a * in.w + b];
+        if (v > xp[best] || isnan(v)) best = a * in.w + b;
+      }
+    argmax[idx] = best;
+    y[idx] = xp[best];
+  }
+}
+
+template <class T>
+__global__ void max_pool_gather_kernel(T* y, const int64_t* argmax, const T* x, Planes in,
+                                       Pool2d pool, int64_t total) {
+  GANLITE_GRID_STRIDE(idx, total) {
+    const int64_t p = idx / (pool.ow * pool.oh);
+    y[idx] = x[p * in.h * in.w + argmax[idx]];
+  }
+}
+
+// One thread per input element: the sum over the outputs whose window holds it and chose it, in
+// a fixed order (no atomics: deterministic).
+template <class T>
+__global__ void max_pool_scatter_kernel(T* gx, const int64_t* argmax, const T* g, Planes in,
+                                        Pool2d pool, int64_t total) {
+  GANLITE_GRID_STRIDE(idx, total) {
+    const int64_t b = idx % in.w, a = (idx / in.w) % in.h, p = idx / (in.w * in.h);
+    int64_t i0, i1, j0, j1;
+    pool_sources(a, pool.oh, pool, &i0, &i1);
+    pool_sources(b, pool.ow, pool, &j0, &j1);
+    const int64_t base = p * pool.oh * pool.ow, self = a * in.w + b;
+    T s = 0;
+    for (int64_t i = i0; i <= i1; ++i)
+      for (int64_t j = j0; j <= j1; ++j) {
+        const int64_t o = base + i * pool.ow + j;
+        if (argmax[o] == self) s += g[o];
+      }
+    gx[idx] = s;
+  }
+}
+
 #undef GANLITE_GRID_STRIDE
 
 // Launches kernel over total elements on the shared stream.
@@ -246,15 +294,34 @@ void avg_pool2d_backward(T* gx, const T* g, const Planes& in, const Pool2d& p) {
   launch(avg_pool_backward_kernel<T>, in.planes * in.h * in.w, gx, g, in, p);
 }
 
-#define GANLITE_SPATIAL(T)                                                               \
-  template void reflection_pad2d<T>(T*, const T*, const Planes&, const Pad2d&);          \
-  template void reflection_pad2d_backward<T>(T*, const T*, const Planes&, const Pad2d&); \
-  template void upsample_nearest2d<T>(T*, const T*, const Planes&, int64_t);             \
-  template void upsample_nearest2d_backward<T>(T*, const T*, const Planes&, int64_t);    \
-  template void upsample_bilinear2d<T>(T*, const T*, const Planes&, int64_t);            \
-  template void upsample_bilinear2d_backward<T>(T*, const T*, const Planes&, int64_t);   \
-  template void avg_pool2d<T>(T*, const T*, const Planes&, const Pool2d&);               \
-  template void avg_pool2d_backward<T>(T*, const T*, const Planes&, const Pool2d&);
+template <class T>
+void max_pool2d(T* y, int64_t* argmax, const T* x, const Planes& in, const Pool2d& p) {
+  launch(max_pool_kernel<T>, in.planes * p.oh * p.ow, y, argmax, x, in, p);
+}
+
+template <class T>
+void max_pool2d_gather(T* y, const int64_t* argmax, const T* x, const Planes& in, const Pool2d& p) {
+  launch(max_pool_gather_kernel<T>, in.planes * p.oh * p.ow, y, argmax, x, in, p);
+}
+
+template <class T>
+void max_pool2d_scatter(T* gx, const int64_t* argmax, const T* g, const Planes& in,
+                        const Pool2d& p) {
+  launch(max_pool_scatter_kernel<T>, in.planes * in.h * in.w, gx, argmax, g, in, p);
+}
+
+#define GANLITE_SPATIAL(T)                                                                        \
+  template void reflection_pad2d<T>(T*, const T*, const Planes&, const Pad2d&);                   \
+  template void reflection_pad2d_backward<T>(T*, const T*, const Planes&, const Pad2d&);          \
+  template void upsample_nearest2d<T>(T*, const T*, const Planes&, int64_t);                      \
+  template void upsample_nearest2d_backward<T>(T*, const T*, const Planes&, int64_t);             \
+  template void upsample_bilinear2d<T>(T*, const T*, const Planes&, int64_t);                     \
+  template void upsample_bilinear2d_backward<T>(T*, const T*, const Planes&, int64_t);            \
+  template void avg_pool2d<T>(T*, const T*, const Planes&, const Pool2d&);                        \
+  template void avg_pool2d_backward<T>(T*, const T*, const Planes&, const Pool2d&);               \
+  template void max_pool2d<T>(T*, int64_t*, const T*, const Planes&, const Pool2d&);              \
+  template void max_pool2d_gather<T>(T*, const int64_t*, const T*, const Planes&, const Pool2d&); \
+  template void max_pool2d_scatter<T>(T*, const int64_t*, const T*, const Planes&, const Pool2d&);
 GANLITE_SPATIAL(float)
 GANLITE_SPATIAL(double)
 

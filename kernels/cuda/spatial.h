@@ -28,4 +28,12 @@ void avg_pool2d(T* y, const T* x, const Planes& in, const Pool2d& p);
 template <class T>
 void avg_pool2d_backward(T* gx, const T* g, const Planes& in, const Pool2d& p);
 
+template <class T>
+void max_pool2d(T* y, int64_t* argmax, const T* x, const Planes& in, const Pool2d& p);
+template <class T>
+void max_pool2d_gather(T* y, const int64_t* argmax, const T* x, const Planes& in, const Pool2d& p);
+template <class T>
+void max_pool2d_scatter(T* gx, const int64_t* argmax, const T* g, const Planes& in,
+                        const Pool2d& p);
+
 }  // namespace ganlite::cuda

@@ -1,5 +1,5 @@
-// Op cases: reflection and zero padding, nearest and bilinear upsampling, average pooling, with
-// asymmetric pads, size-1 planes, odd sizes and non-contiguous inputs.
+// Op cases: reflection and zero padding, nearest and bilinear upsampling, average and max pooling,
+// with asymmetric pads, size-1 planes, odd sizes and non-contiguous inputs.
 #include "../op_cases.h"
 
 namespace ganlite::test {
@@ -64,6 +64,19 @@ CaseRegistrar reg({
      "avg_pool2d_k3_s1_pad1_transposed",
      {{{1, 1, 4, 5}, -1, 1, View::transposed}},
      [](const V& x) { return avg_pool2d(x[0], 3, 1, 1); }},
+    // VGG's 2x2 pooling; overlapping windows (an element chosen by several outputs); padding.
+    {"max_pool2d",
+     "max_pool2d_k2_vgg_odd",
+     {{{2, 2, 5, 4}}},
+     [](const V& x) { return max_pool2d(x[0], 2); }},
+    {"max_pool2d",
+     "max_pool2d_k3_s1_pad1_transposed",
+     {{{1, 2, 4, 5}, -1, 1, View::transposed}},
+     [](const V& x) { return max_pool2d(x[0], 3, 1, 1); }},
+    {"max_pool2d",
+     "max_pool2d_k3_s2_pad1_sliced",
+     {{{1, 2, 5, 6}, -1, 1, View::sliced}},
+     [](const V& x) { return max_pool2d(x[0], 3, 2, 1); }},
 });
 
 }  // namespace
