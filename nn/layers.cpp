@@ -137,6 +137,10 @@ Tensor Upsample::forward(const Tensor& x) {
   return mode_ == Mode::nearest ? upsample_nearest2d(x, scale_) : upsample_bilinear2d(x, scale_);
 }
 
+Tensor MaxPool2d::forward(const Tensor& x) {
+  return max_pool2d(x, kernel_, stride_, padding_);
+}
+
 Tensor ReLU::forward(const Tensor& x) {
   return relu(x);
 }

@@ -112,6 +112,18 @@ class Upsample : public Module {
   Mode mode_;
 };
 
+// torch.nn.MaxPool2d (dilation 1, ceil_mode false); stride 0 = the kernel size.
+class MaxPool2d : public Module {
+ public:
+  explicit MaxPool2d(int64_t kernel, int64_t stride = 0, int64_t padding = 0)
+      : kernel_(kernel), stride_(stride), padding_(padding) {}
+  Tensor forward(const Tensor& x) override;
+  std::string type_name() const override { return "MaxPool2d"; }
+
+ private:
+  int64_t kernel_, stride_, padding_;
+};
+
 class ReLU : public Module {
  public:
   Tensor forward(const Tensor& x) override;

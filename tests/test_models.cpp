@@ -8,6 +8,7 @@
 #include "engine/safetensors.h"
 #include "gan/models/dcgan.h"
 #include "gan/models/registry.h"
+#include "gan/models/vgg16.h"
 #include "nn/profile.h"
 #include "reference.h"
 
@@ -219,4 +220,32 @@ TEST_CASE("docs/models.md holds the options table generated from the registry", 
   CHECK(ss.str().find(gan::model_options_markdown()) != std::string::npos);
   for (const auto& name : gan::model_names())
     CHECK(ss.str().find("### `" + name + "`") != std::string::npos);
+}
+
+TEST_CASE("VGG16 features: torchvision's names, 7.64M parameters to relu4_3, PyTorch's taps",
+          "[models]") {
+  nn::ModulePtr full = gan::make_model("vgg16_features");
+  const nn::Profile p = nn::profile(*full, {1, 3, 64, 64});
+  CHECK(p.params == 7635264);
+  CHECK(p.layers.back().output == Shape{1, 512, 8, 8});
+  const TensorMap sd = full->state_dict();
+  CHECK(sd.size() == 20);  // 10 convolutions, weight and bias
+  for (const char* k : {"features.0.weight", "features.2.bias", "features.5.weight",
+                        "features.14.weight", "features.17.bias", "features.21.weight"})
+    CHECK(sd.count(k) == 1);
+
+  // A sixteenth of the width with random weights, against the same stack in PyTorch.
+  nn::ModulePtr net = gan::make_model("vgg16_features", {{"width", "4"}});
+  net->load_state_dict(test::load_reference("vgg16_w4"));
+  TensorMap io = test::load_reference("vgg16_w4_io");
+  NoGradGuard ng;
+  const std::vector<Tensor> taps = dynamic_cast<gan::Vgg16Features&>(*net).taps(io["input"]);
+  REQUIRE(taps.size() == 4);
+  for (size_t i = 0; i < taps.size(); ++i) {
+    const Tensor& want = io["tap" + std::to_string(i)];
+    INFO("tap " << i << " " << taps[i].shape_str());
+    REQUIRE(taps[i].shape() == want.shape());
+    CHECK(max_abs_diff(taps[i], want) < 1e-5);
+  }
+  CHECK(max_abs_diff((*net)(io["input"]), taps[3]) == 0);  // forward is relu4_3
 }

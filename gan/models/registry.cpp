@@ -14,6 +14,7 @@
 #include "gan/models/sngan.h"
 #include "gan/models/stylegan2.h"
 #include "gan/models/unet_generator.h"
+#include "gan/models/vgg16.h"
 
 namespace ganlite::gan {
 namespace {
@@ -296,6 +297,15 @@ const std::vector<Entry>& entries() {
          return Shape{batch, r.integer("input_nc", SlimSnganDiscriminatorOptions{}.input_nc, 1), 32,
                       32};
        }},
+      // torchvision's VGG16 features to relu4_3 (perceptual losses); (N, input_nc, H, W).
+      {"vgg16_features",
+       [](OptionReader& r) {
+         Vgg16Options o;
+         o.input_nc = r.integer("input_nc", o.input_nc, 1);
+         o.width = r.integer("width", o.width, 1);
+         return std::make_shared<Vgg16Features>(o);
+       },
+       nullptr},
       {"fmnist_classifier",
        [](OptionReader& r) {
          FmnistClassifierOptions o;
