@@ -1,11 +1,13 @@
-// RKD's relation losses (compress/crd/relation.h): values and gradients against PyTorch (f64,
-// tests/make_rkd_refs.py), the Gram form of the angles against the direct one, the distances
-// against a brute force, and f64 finite-difference gradient checks.
+// CRD's losses: RKD's relation losses (compress/crd/relation.h): values and gradients against
+// PyTorch (f64, tests/make_rkd_refs.py), the Gram form of the angles against the direct one, the
+// distances against a brute force, f64 finite-difference gradient checks; the slicings; the style
+// and feature terms (compress/crd/perceptual.h) against PyTorch (tests/make_perceptual_refs.py).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "compress/crd/perceptual.h"
 #include "compress/crd/relation.h"
 #include "engine/autograd.h"
 #include "engine/ops.h"
@@ -159,4 +161,34 @@ TEST_CASE("crd: rows, columns and patches of a known tensor are the expected ite
   Tensor y = x.detach().requires_grad_(true);
   const Tensor g = grad({sum(compress::slice_patches(y, 2) * 2.0)}, {y})[0];
   CHECK(g.to_vector<double>() == std::vector<double>(v.size(), 2.0));
+}
+
+TEST_CASE("crd: style and feature terms and their gradients equal PyTorch's (f64)", "[crd]") {
+  std::ifstream f(std::string(GANLITE_TEST_DATA) + "/perceptual_refs.json");
+  REQUIRE(f.good());
+  const nlohmann::json r = nlohmann::json::parse(f);
+  std::vector<Tensor> s, t, xs;
+  for (size_t l = 0; l < r["shapes"].size(); ++l) {
+    const Shape shape = r["shapes"][l].get<Shape>();
+    s.push_back(from_vector(r["student"][l].get<std::vector<double>>(), shape));
+    t.push_back(from_vector(r["teacher"][l].get<std::vector<double>>(), shape));
+    xs.push_back(s.back().detach().requires_grad_(true));
+  }
+  const Tensor style = compress::style_loss(xs, t);
+  CHECK(style.item() == Approx(r["style"].get<double>()).epsilon(1e-12));
+  const std::vector<Tensor> gs = grad({style}, xs);
+  for (size_t l = 0; l < xs.size(); ++l)
+    CHECK(max_abs_diff(gs[l], from_vector(r["style_grads"][l].get<std::vector<double>>(),
+                                          xs[l].shape())) < 1e-12);
+  Tensor x0 = s[0].detach().requires_grad_(true);
+  const Tensor feature = compress::feature_loss(x0, t[0]);
+  CHECK(feature.item() == Approx(r["feature"].get<double>()).epsilon(1e-12));
+  CHECK(max_abs_diff(grad({feature}, {x0})[0],
+                     from_vector(r["feature_grad"].get<std::vector<double>>(), x0.shape())) <
+        1e-12);
+  // The teacher's side carries no gradient.
+  Tensor t0 = t[0].detach().requires_grad_(true);
+  CHECK_FALSE(compress::style_loss({s[0]}, {t0}).requires_grad());
+  CHECK_THROWS_WITH(compress::style_loss({s[0]}, {t[1]}), Contains("layer 0"));
+  CHECK_THROWS_WITH(compress::gram_matrix(zeros({3, 4})), Contains("(B, C, H, W)"));
 }
