@@ -64,24 +64,11 @@ Tensor f64(std::vector<double> v) {
   return from_vector(v, {n});
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 // A copy of a module's tensors (state_dict shares their storage).
 TensorMap snapshot(nn::Module& m) {
   TensorMap out;
   for (const auto& [k, t] : m.state_dict()) out[k] = t.clone();
   return out;
-}
-
-bool same(const Tensor& a, const Tensor& b) {
-  return a.to(DType::f64).to_vector<double>() == b.to(DType::f64).to_vector<double>();
 }
 
 }  // namespace

@@ -212,24 +212,11 @@ double norm_of(const Tensor& t) {
   return std::sqrt(s);
 }
 
-bool same(const Tensor& a, const Tensor& b) {
-  return a.to(DType::f64).to_vector<double>() == b.to(DType::f64).to_vector<double>();
-}
-
 // Every tensor of `net` equal to the checkpoint's "<prefix>..." tensors.
 bool equals_checkpoint(nn::Module& net, const TensorMap& tensors, const std::string& prefix) {
   for (const auto& [k, t] : net.state_dict())
     if (!tensors.count(prefix + k) || !same(t, tensors.at(prefix + k))) return false;
   return true;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // A trained tiny DCGAN (4 steps, checkpoints at 2 and 4) to serve as teacher or source.

@@ -136,6 +136,19 @@ void check_same_state(const TensorMap& a, const TensorMap& b) {
   }
 }
 
+bool same(const Tensor& a, const Tensor& b) {
+  return a.to(DType::f64).to_vector<double>() == b.to(DType::f64).to_vector<double>();
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 void check_same_losses(const std::vector<json>& a, const std::vector<json>& b) {
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i)

@@ -2,6 +2,7 @@
 // (tests/cuda/test_cuda_train.cpp): specs small enough to train dozens of steps in a second on
 // real Fashion-MNIST batches, and readers of what a run wrote.
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -38,6 +39,10 @@ std::vector<nlohmann::json> metrics(const std::string& run_dir);
 // an exact widening, so equal values <=> equal bits, -0 and +0 aside); the losses of every
 // metrics line equal, key by key (timings skipped).
 void check_same_state(const TensorMap& a, const TensorMap& b);
+// Equal values (compared as f64 after an exact widening).
+bool same(const Tensor& a, const Tensor& b);
+// The message f throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 void check_same_losses(const std::vector<nlohmann::json>& a, const std::vector<nlohmann::json>& b);
 
 }  // namespace ganlite::test

@@ -15,10 +15,6 @@ namespace {
 
 constexpr const char* kParams = "/technique/params";
 
-[[noreturn]] void spec_error(const std::string& pointer, const std::string& message) {
-  throw gan::SpecError(pointer + ": " + message);
-}
-
 }  // namespace
 
 DglVariant parse_dgl_variant(const std::string& name) {
@@ -43,39 +39,42 @@ const char* dgl_variant_name(DglVariant v) {
 void check_dgl_spec(json& spec) {
   const std::string ptr = kParams;
   if (gan::task_kind(spec) != gan::TaskKind::generation)
-    spec_error("/technique/name",
-               "dgl guides a generator from noise with the teacher's discriminator; this spec's "
-               "task is " +
-                   std::string(gan::task_kind_name(gan::task_kind(spec))) + " (data.dataset \"" +
-                   spec["data"]["dataset"].get<std::string>() + "\")");
+    gan::spec_error(
+        "/technique/name",
+        "dgl guides a generator from noise with the teacher's discriminator; this spec's "
+        "task is " +
+            std::string(gan::task_kind_name(gan::task_kind(spec))) + " (data.dataset \"" +
+            spec["data"]["dataset"].get<std::string>() + "\")");
   json& p = spec["technique"]["params"];
   const DglVariant v = parse_dgl_variant(p.at("variant").get<std::string>());
   const std::string mode = spec.at("losses").at("gan_mode").get<std::string>();
   if (v == DglVariant::teacher_weighted_d) {
     if (mode != "vanilla")
-      spec_error("/losses/gan_mode",
-                 "variant teacher_weighted_d weights D's logistic loss: set it to \"vanilla\", "
-                 "got \"" +
-                     mode + "\"");
+      gan::spec_error(
+          "/losses/gan_mode",
+          "variant teacher_weighted_d weights D's logistic loss: set it to \"vanilla\", "
+          "got \"" +
+              mode + "\"");
     if (spec["losses"]["r1_gamma"].get<double>() <= 0)
-      spec_error("/losses/r1_gamma",
-                 "variant teacher_weighted_d is D's weighted logistic loss plus R1 on D: set "
-                 "r1_gamma > 0 (the reference: 10)");
+      gan::spec_error("/losses/r1_gamma",
+                      "variant teacher_weighted_d is D's weighted logistic loss plus R1 on D: set "
+                      "r1_gamma > 0 (the reference: 10)");
   }
   if (p["alpha"].is_null())
     p["alpha"] = v == DglVariant::teacher_weighted_d           ? 1.0
                  : v == DglVariant::plain && mode == "vanilla" ? 0.5
                                                                : 0.1;
   if (v == DglVariant::teacher_weighted_d && p["alpha"].get<double>() > 1)
-    spec_error(ptr + "/alpha",
-               "variant teacher_weighted_d mixes the plain and the weighted D loss: alpha is in "
-               "[0, 1] (1: the weighted loss alone), got " +
-                   p["alpha"].dump());
+    gan::spec_error(
+        ptr + "/alpha",
+        "variant teacher_weighted_d mixes the plain and the weighted D loss: alpha is in "
+        "[0, 1] (1: the weighted loss alone), got " +
+            p["alpha"].dump());
   if (p["stage1_steps"].is_null()) {
     if (spec["schedule"]["epochs"].get<int64_t>() > 0)
-      spec_error(ptr + "/stage1_steps",
-                 "the schedule counts epochs: give the steps of stage 1 (without the teacher "
-                 "term) explicitly");
+      gan::spec_error(ptr + "/stage1_steps",
+                      "the schedule counts epochs: give the steps of stage 1 (without the teacher "
+                      "term) explicitly");
     p["stage1_steps"] = spec["schedule"]["steps"].get<int64_t>() / 2;
   }
 }

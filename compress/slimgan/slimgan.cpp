@@ -22,10 +22,6 @@ namespace {
 
 constexpr const char* kParams = "/technique/params";
 
-[[noreturn]] void spec_error(const std::string& pointer, const std::string& message) {
-  throw gan::SpecError(pointer + ": " + message);
-}
-
 std::string list_string(const std::vector<double>& widths) {
   return "[" + gan::widths_string(widths) + "]";
 }
@@ -71,29 +67,30 @@ void check_slimgan_spec(json& spec) {
   const json& g = spec.at("model").at("G");
   const std::string gname = g.at("name").get<std::string>();
   if (gname != "slim_sngan_generator")
-    spec_error("/model/G/name",
-               "slimgan trains slim_sngan_generator (options z_dim, ch, "
-               "output_nc, num_classes, widths), got \"" +
-                   gname + "\"");
+    gan::spec_error("/model/G/name",
+                    "slimgan trains slim_sngan_generator (options z_dim, ch, "
+                    "output_nc, num_classes, widths), got \"" +
+                        gname + "\"");
   const json& d = spec.at("model").at("D");
   const std::string dname = d.at("name").get<std::string>();
   if (dname != "slim_sngan_discriminator")
-    spec_error("/model/D/name",
-               "slimgan trains slim_sngan_discriminator (options input_nc, ndf, "
-               "num_classes, widths, n_share), got \"" +
-                   dname + "\"");
+    gan::spec_error("/model/D/name",
+                    "slimgan trains slim_sngan_discriminator (options input_nc, ndf, "
+                    "num_classes, widths, n_share), got \"" +
+                        dname + "\"");
   const std::vector<double> g_widths = option_widths(g.at("options"), "/model/G/options");
   const std::vector<double> d_widths = option_widths(d.at("options"), "/model/D/options");
   if (d_widths != g_widths)
-    spec_error("/model/D/options/widths",
-               list_string(d_widths) + " differs from model.G's widths " + list_string(g_widths));
+    gan::spec_error(
+        "/model/D/options/widths",
+        list_string(d_widths) + " differs from model.G's widths " + list_string(g_widths));
   int64_t n_share = gan::SlimSnganDiscriminatorOptions{}.n_share;
   if (d.at("options").contains("n_share")) {
     const json& n = d["options"]["n_share"];
     try {
       n_share = n.is_string() ? std::stoll(n.get<std::string>()) : n.get<int64_t>();
     } catch (const std::exception&) {
-      spec_error("/model/D/options/n_share", "expected an integer, got " + n.dump());
+      gan::spec_error("/model/D/options/n_share", "expected an integer, got " + n.dump());
     }
   }
   json& params = spec["technique"]["params"];
@@ -105,24 +102,25 @@ void check_slimgan_spec(json& spec) {
     try {
       gan::check_widths("slimgan", w);
     } catch (const Error& e) {
-      spec_error(ptr + "/widths", without_location(e));
+      gan::spec_error(ptr + "/widths", without_location(e));
     }
     if (w != g_widths)
-      spec_error(ptr + "/widths", list_string(w) + " differs from model.G's widths " +
-                                      list_string(g_widths) +
-                                      " (model.G.options.widths, default 0.25,0.5,0.75,1)");
+      gan::spec_error(ptr + "/widths", list_string(w) + " differs from model.G's widths " +
+                                           list_string(g_widths) +
+                                           " (model.G.options.widths, default 0.25,0.5,0.75,1)");
   }
   if (params["n_share"].is_null()) {
     params["n_share"] = n_share;
   } else if (params["n_share"].get<int64_t>() != n_share) {
-    spec_error(ptr + "/n_share", params["n_share"].dump() + " differs from model.D's n_share " +
-                                     std::to_string(n_share) +
-                                     " (model.D.options.n_share, default 2)");
+    gan::spec_error(ptr + "/n_share",
+                    params["n_share"].dump() + " differs from model.D's n_share " +
+                        std::to_string(n_share) + " (model.D.options.n_share, default 2)");
   }
   const std::string mode = spec.at("losses").at("gan_mode").get<std::string>();
   if (mode != "hinge")
-    spec_error("/losses/gan_mode",
-               "slimgan trains with the hinge loss; set it to \"hinge\", got \"" + mode + "\"");
+    gan::spec_error(
+        "/losses/gan_mode",
+        "slimgan trains with the hinge loss; set it to \"hinge\", got \"" + mode + "\"");
 }
 
 SlimGanParams slimgan_params(const json& spec) {

@@ -16,6 +16,10 @@
 
 namespace ganlite::gan {
 
+void spec_error(const std::string& pointer, const std::string& message) {
+  throw SpecError(pointer + ": " + message);
+}
+
 using nlohmann::json;
 
 namespace {

@@ -20,6 +20,8 @@ class SpecError : public Error {
  public:
   using Error::Error;
 };
+// Throws SpecError("<pointer>: <message>").
+[[noreturn]] void spec_error(const std::string& pointer, const std::string& message);
 
 enum class FieldKind {
   object,   // a section with the fixed children listed in the table
