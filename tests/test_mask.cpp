@@ -1,0 +1,69 @@
+// DMAD's channel mask (nn/mask.h): the closed form at and around the band's edges, its
+// derivative there, the hard step at b = 0, and an f64 finite-difference check inside the band.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "engine/autograd.h"
+#include "engine/ops.h"
+#include "gradcheck.h"
+#include "nn/mask.h"
+
+using namespace ganlite;
+
+namespace {
+
+double closed_form(double w, double b) {
+  if (w < -b) return 0;
+  if (w <= 0) return 0.5 * (1 + w / b) * (1 + w / b);
+  if (w <= b) return 1 - 0.5 * (1 - w / b) * (1 - w / b);
+  return 1;
+}
+
+double closed_derivative(double w, double b) {
+  return std::abs(w) < b ? (1 - std::abs(w) / b) / b : 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("mask: m(w) and its derivative equal the closed form at and around the band's edges",
+          "[mask]") {
+  const double b = 0.4;
+  std::vector<double> ws;
+  for (double edge : {-b, 0.0, b})
+    for (double d : {-1e-3, -1e-9, 0.0, 1e-9, 1e-3}) ws.push_back(edge + d);
+  for (double w : {-2.0, -0.3, -0.1, 0.05, 0.2, 0.35, 3.0}) ws.push_back(w);
+  Tensor w = from_vector(ws, {static_cast<int64_t>(ws.size())}).requires_grad_(true);
+  const Tensor m = nn::soft_mask(w, b);
+  const std::vector<double> mv = m.to_vector<double>();
+  const std::vector<double> g = grad({sum(m)}, {w})[0].to_vector<double>();
+  for (size_t i = 0; i < ws.size(); ++i) {
+    INFO("w = " << ws[i]);
+    CHECK(mv[i] == Approx(closed_form(ws[i], b)).margin(1e-15));
+    // Exactly at +-b the two one-sided derivatives agree (0): any choice is right.
+    if (std::abs(std::abs(ws[i]) - b) > 1e-12)
+      CHECK(g[i] == Approx(closed_derivative(ws[i], b)).margin(1e-12));
+  }
+  CHECK(mv.front() >= 0);  // 0 below the band, 1/2 at 0, 1 above
+  CHECK(nn::soft_mask(from_vector(std::vector<double>{0.0}, {1}), b).item() == 0.5);
+}
+
+TEST_CASE("mask: b = 0 is the hard step, without a gradient; a negative bound is an error",
+          "[mask]") {
+  Tensor w = from_vector(std::vector<float>{-1, -1e-30f, 0, 1e-30f, 2}, {5}).requires_grad_(true);
+  const Tensor m = nn::soft_mask(w, 0);
+  CHECK(m.to_vector<float>() == std::vector<float>{0, 0, 0, 1, 1});
+  CHECK(m.dtype() == DType::f32);
+  CHECK_FALSE(m.requires_grad());
+  CHECK_THROWS_WITH(nn::soft_mask(w, -0.1), Catch::Matchers::Contains("bound must be >= 0"));
+}
+
+TEST_CASE("mask: f64 finite-difference gradient check inside the band", "[mask][gradcheck]") {
+  test::OpCase c;
+  c.op = "soft_mask";
+  c.name = "soft_mask_in_band";
+  c.inputs = {{{3, 4}, -0.45, 0.45}};  // |w| < b: no kink of the clamp within eps
+  c.fn = [](const std::vector<Tensor>& in) { return nn::soft_mask(in[0], 0.5); };
+  const test::GradcheckResult r = test::gradcheck(c);
+  INFO(r.report);
+  CHECK(r.ok);
+}
