@@ -1,7 +1,12 @@
-// DMAD's bound schedule and sparsity terms (compress/dmad/sparsity.h) on hand-made masks.
+// DMAD's bound schedule and sparsity terms (compress/dmad/sparsity.h) on hand-made masks; its
+// co-attention and D-feature terms (compress/dmad/attention.h) against PyTorch
+// (tests/make_attention_refs.py).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
+#include "compress/dmad/attention.h"
 #include "compress/dmad/sparsity.h"
 #include "engine/autograd.h"
 #include "engine/ops.h"
@@ -66,4 +71,46 @@ TEST_CASE("dmad: group coefficients on a hand-made set of masks", "[dmad]") {
   CHECK(loss.item() == Approx((0.7 + 0.4 + 0.5) * 2 + 0.8 * 6));
   CHECK_THROWS_WITH(compress::group_coefficients({vec({1, 2}), vec({1})}, b, lambda),
                     Catch::Matchers::Contains("2 and 1 channels"));
+}
+
+TEST_CASE("dmad: co-attention loss and D-feature distance equal PyTorch's, with gradients",
+          "[dmad]") {
+  std::ifstream f(std::string(GANLITE_TEST_DATA) + "/attention_refs.json");
+  REQUIRE(f.good());
+  const nlohmann::json r = nlohmann::json::parse(f);
+  auto tensors = [&](const char* key, int which) {
+    std::vector<Tensor> out;
+    for (size_t l = 0; l < r[key].size(); ++l)
+      out.push_back(
+          from_vector(r[key][l].get<std::vector<double>>(), r["shapes"][which][l].get<Shape>())
+              .requires_grad_(true));
+    return out;
+  };
+  const std::vector<Tensor> s = tensors("student", 0), tg = tensors("teacher_g", 1),
+                            td = tensors("teacher_d", 2);
+  const Tensor loss = compress::co_attention_loss(s, tg, td);
+  CHECK(loss.item() == Approx(r["loss"].get<double>()).epsilon(1e-12));
+  CHECK_FALSE(grad({loss}, {tg[0]}, {}, true, true)[0].defined());  // teacher G detached
+  std::vector<Tensor> wrt = s;
+  wrt.insert(wrt.end(), td.begin(), td.end());
+  const std::vector<Tensor> g = grad({loss}, wrt);
+  for (size_t i = 0; i < wrt.size(); ++i) {
+    const nlohmann::json& want =
+        i < s.size() ? r["grad_student"][i] : r["grad_teacher_d"][i - s.size()];
+    const auto got = g[i].to_vector<double>();
+    const auto ref = want.get<std::vector<double>>();
+    REQUIRE(got.size() == ref.size());
+    for (size_t k = 0; k < got.size(); ++k) CHECK(got[k] == Approx(ref[k]).margin(1e-12));
+  }
+
+  Tensor u = from_vector(r["u"].get<std::vector<double>>(), r["uv_shape"].get<Shape>())
+                 .requires_grad_(true);
+  const Tensor v = from_vector(r["v"].get<std::vector<double>>(), r["uv_shape"].get<Shape>());
+  const Tensor dist = compress::d_feature_distance(u, v);
+  CHECK(dist.item() == Approx(r["distance"].get<double>()).epsilon(1e-12));
+  const auto gu = grad({dist}, {u})[0].to_vector<double>();
+  const auto want = r["grad_u"].get<std::vector<double>>();
+  for (size_t k = 0; k < gu.size(); ++k) CHECK(gu[k] == Approx(want[k]).margin(1e-12));
+  CHECK_THROWS_WITH(compress::co_attention_loss({s[0]}, {tg[1]}, {td[0]}),
+                    Catch::Matchers::Contains("hook 0"));
 }
