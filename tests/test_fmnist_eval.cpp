@@ -17,6 +17,7 @@
 #include "gan/models/registry.h"
 #include "nn/data/fashion.h"
 #include "nn/data/transforms.h"
+#include "reference.h"
 
 using namespace ganlite;
 using namespace ganlite::gan;
@@ -63,6 +64,20 @@ TEST_CASE("fmnist_classifier: registry, names, shapes", "[fmnist_eval]") {
   Generator gen(1);
   CHECK((*m)(rand({3, 1, 28, 28}, gen, DType::f32, -1, 1)).shape() == Shape{3, 10});
   REQUIRE_THROWS_WITH(net->features(zeros({2, 1, 32, 32})), Contains("(N, 1, 28, 28)"));
+
+  // The conv taps, on any size; the last one is what the embedding reads.
+  m->eval();
+  const Tensor x = rand({2, 1, 28, 28}, gen, DType::f32, -1, 1);
+  const std::vector<Tensor> taps = net->conv_taps(x);
+  REQUIRE(taps.size() == 4);
+  CHECK(taps[0].shape() == Shape{2, 8, 28, 28});
+  CHECK(taps[1].shape() == Shape{2, 8, 14, 14});
+  CHECK(taps[2].shape() == Shape{2, 16, 14, 14});
+  CHECK(taps[3].shape() == Shape{2, 16, 7, 7});
+  CHECK(net->conv_taps(zeros({1, 1, 32, 32}))[3].shape() == Shape{1, 16, 8, 8});
+  nn::Module& embed = *m->submodule("embed");
+  CHECK(test::max_abs_diff(embed(taps[3].flatten(1)), net->features(x)) == 0);
+  REQUIRE_THROWS_WITH(net->conv_taps(zeros({1, 3, 32, 32})), Contains("(N, 1, H, W)"));
 }
 
 TEST_CASE("fmnist_eval: feature shapes, batching and input handling", "[fmnist_eval]") {

@@ -39,6 +39,18 @@ Tensor FmnistClassifier::features(const Tensor& x) {
   return (*embed_)((*features_)(x).flatten(1));
 }
 
+std::vector<Tensor> FmnistClassifier::conv_taps(const Tensor& x) {
+  GANLITE_CHECK(x.dim() == 4 && x.size(1) == 1,
+                "FmnistClassifier: expected images of shape (N, 1, H, W), got ", x.shape_str());
+  std::vector<Tensor> taps;
+  Tensor h = x;
+  for (size_t i = 0; i < features_->size(); ++i) {
+    h = (*features_)[i](h);
+    if (i % 3 == 2) taps.push_back(h);  // each block: conv, batch norm, ReLU
+  }
+  return taps;
+}
+
 Tensor FmnistClassifier::forward(const Tensor& x) {
   return (*classifier_)(features(x));
 }

@@ -3,6 +3,8 @@
 // that cannot be downloaded here. A small VGG-style CNN: 3x3 convolutions with BatchNorm, strided
 // convolutions instead of pooling, one 128-wide hidden layer (the features), 10 logits.
 #pragma once
+#include <vector>
+
 #include "nn/layers.h"
 
 namespace ganlite::gan {
@@ -31,6 +33,10 @@ class FmnistClassifier : public nn::Module {
   Tensor forward(const Tensor& x) override;
   // x: (N, 1, 28, 28) in [-1, 1] -> (N, 128) post-ReLU activations of the hidden layer.
   Tensor features(const Tensor& x);
+  // The ReLU outputs of the four conv blocks (features.2, .5, .8, .11): the taps of perceptual
+  // losses on Fashion-MNIST (CRD's style and feature terms, where VGG16 cannot be had). The
+  // convolutional part takes (N, 1, H, W) of any size.
+  std::vector<Tensor> conv_taps(const Tensor& x);
   std::string type_name() const override { return "FmnistClassifier"; }
   int64_t width() const { return width_; }
 
