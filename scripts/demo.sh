@@ -3,7 +3,7 @@
 # widths 0.25/0.5/0.75/1), in two parts, each printed with its report (per width: params, MACs,
 # CPU latency per image, FD-FMNIST, KID-FMNIST, class accuracy of its samples, consistency
 # between widths, the sample grid's path):
-#  1. trained live: the default spec (specs/demo.json) from scratch for 300 steps (~2 minutes on
+#  1. trained live: the default spec (specs/demo.json) from scratch for 300 steps (~2.5 minutes on
 #     2 CPU cores): the pipeline end to end; classes do not appear in 300 steps.
 #  2. shipped: assets/slimgan_fmnist.safetensors, the same kind of model trained for longer
 #     (specs/slimgan_fmnist.json; command and figures in docs/results/slimgan.md).
