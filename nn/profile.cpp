@@ -3,9 +3,9 @@
 // weight.shape[0] and weight.shape[0] otherwise (so a transposed conv is counted on its output
 // grid); linear: numel(out) * in_features; batch/instance/group norm: numel(out) if affine, else
 // 0; leaky_relu: numel(out); bilinear upsampling: 4 * numel(out); ReLU, tanh, sigmoid, pads,
-// nearest upsampling, max pooling, dropout, identity and residual adds: 0. A module whose Module::macs()
-// returns >= 0 gives its own count instead (e.g. StyleGAN2's modulated convolution; the
-// spectral-norm, slim and conditional layers of nn/spectral_norm.h, slim.h and cond_bn.h).
+// nearest upsampling, max pooling, dropout, identity and residual adds: 0. A module whose
+// Module::macs() returns >= 0 gives its own count instead (e.g. StyleGAN2's modulated convolution;
+// the spectral-norm, slim and conditional layers of nn/spectral_norm.h, slim.h and cond_bn.h).
 #include "nn/profile.h"
 
 #include <tuple>

@@ -46,8 +46,8 @@ void avg_pool2d_backward(T* gx, const T* g, const Planes& in, const Pool2d& p);
 
 // ceil_mode=false; padding counts as -inf (never chosen: padding <= kernel / 2 leaves every
 // window an input element); as in PyTorch, of equal maxima the first in row-major order wins and
-// a NaN is chosen over any number (the last NaN of the window). argmax: (planes, oh, ow), the chosen element's index h * w_in + w in its
-// plane.
+// a NaN is chosen over any number (the last NaN of the window). argmax: (planes, oh, ow), the
+// chosen element's index h * w_in + w in its plane.
 template <class T>
 void max_pool2d(T* y, int64_t* argmax, const T* x, const Planes& in, const Pool2d& p);
 // The pooling with the choice fixed, linear in x: y[o] = x[argmax[o]].
