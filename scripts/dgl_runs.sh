@@ -24,14 +24,10 @@ THREADS=${THREADS:-1}
 TEACHER=sngan_cond_fmnist_ch32
 mkdir -p "$OUT"
 
+source scripts/runs_lib.sh
 train() {
-  local name=$1
-  shift
-  rm -rf "${OUT:?}/$name"
-  local t0=$SECONDS
-  "$B" train "$@" --set "name=$name" --out "$OUT" --threads "$THREADS" --quiet
-  echo "$name: trained in $((SECONDS - t0)) s"
-  "$B" report "$OUT/$name" --num 2000 > /dev/null
+  train_run "$@"
+  "$B" report "$OUT/$1" --num 2000 > /dev/null
 }
 
 if [ "$PART" = all ] || [ "$PART" = teacher ]; then

@@ -19,13 +19,9 @@ SUFFIX=""
 [ "$SEED" = 0 ] || SUFFIX="_s$SEED"
 mkdir -p "$OUT"
 
+source scripts/runs_lib.sh
 train() {
-  local name=$1
-  shift
-  rm -rf "${OUT:?}/$name"
-  local t0=$SECONDS
-  "$B" train "$@" --set "name=$name" --set "seed=$SEED" --out "$OUT" --quiet
-  echo "$name: trained in $((SECONDS - t0)) s"
+  train_run "$@" --set "seed=$SEED"
 }
 
 if [ "$PART" = all ] || [ "$PART" = slim ]; then

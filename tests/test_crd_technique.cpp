@@ -1,8 +1,10 @@
-// The crd technique's pix2pix schedule (compress/crd/crd_technique.cpp): every step trains the
+// The crd technique's schedules (compress/crd/crd_technique.cpp). Pix2pix: every step trains the
 // teacher pair once by the task's step and the student once; the student's part leaves the
-// teacher pair as the teacher's step left it; a resume is bit-identical; the spec's errors. Tiny
-// pix2pix runs of trainer_fixtures.h.
+// teacher pair as the teacher's step left it. CycleGAN: teacher and student phases step exactly
+// their networks, the student phase leaves the teacher pair untouched, the best teacher is kept.
+// Resumes are bit-identical; the spec's errors. Tiny runs of trainer_fixtures.h.
 #include <catch2/catch.hpp>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "gan/train/spec.h"
@@ -23,6 +25,31 @@ json crd_spec(const std::string& out) {
   s["losses"]["gan_mode"] = "hinge";
   s["technique"] = {{"name", "crd"}, {"params", {{"student_ngf", 2}, {"student_n_blocks", 1}}}};
   return s;
+}
+
+// Cycles of 2 teacher steps (one epoch: the 6 sneakers among the first 80 images, batch 3) and 2
+// student steps.
+json crd_cyclegan(const std::string& out) {
+  json s = tiny_cyclegan(out);
+  s["name"] = "crd_cyclegan";
+  s["data"]["limit"] = 80;
+  s["data"]["batch_size"] = 3;
+  s["technique"] = {{"name", "crd"},
+                    {"params",
+                     {{"student_ngf", 2},
+                      {"student_n_blocks", 1},
+                      {"l1_student", true},
+                      {"save_epoch_freq", 1},
+                      {"n_dis", 1},
+                      {"select_num", 6}}}};
+  return s;
+}
+
+std::vector<std::string> keys_under(const TensorMap& m, const std::string& prefix) {
+  std::vector<std::string> keys;
+  for (const auto& [k, t] : m)
+    if (k.rfind(prefix, 0) == 0) keys.push_back(k);
+  return keys;
 }
 
 }  // namespace
@@ -78,10 +105,19 @@ TEST_CASE("crd: the student's part leaves the teacher pair as the teacher's step
 
 TEST_CASE("crd: spec errors name the field", "[crd]") {
   const std::string out = out_dir("crd_spec");
+  json cycle_param = crd_spec(out);
+  cycle_param["technique"]["params"]["n_dis"] = 2;
+  CHECK_THROWS_WITH(gan::resolve_spec(cycle_param),
+                    Contains("/technique/params/n_dis") && Contains("CycleGAN"));
+  const json u = gan::resolve_spec(crd_cyclegan(out))["technique"]["params"];
+  CHECK(u["rkd_weight"] == 25);
+  CHECK(u["style_weight"] == 1e4);
+  CHECK(u["feature_weight"] == 10);
   json unpaired = tiny_cyclegan(out);
   unpaired["technique"] = {{"name", "crd"}};
-  CHECK_THROWS_WITH(gan::resolve_spec(unpaired),
-                    Contains("/technique/name") && Contains("CycleGAN schedule"));
+  const json d = gan::resolve_spec(unpaired)["technique"]["params"];
+  CHECK(d["save_epoch_freq"] == 10);
+  CHECK(d["n_dis"] == 4);
   json gen = tiny_spec(out);
   gen["technique"] = {{"name", "crd"}};
   CHECK_THROWS_WITH(gan::resolve_spec(gen), Contains("/technique/name") && Contains("generation"));
@@ -95,9 +131,74 @@ TEST_CASE("crd: spec errors name the field", "[crd]") {
                     Contains("/technique/params/feature_net") && Contains("vgg16_features"));
   const json r = gan::resolve_spec(crd_spec(out));
   CHECK(r["technique"]["params"]["patch_size"] == 4);
+  CHECK(r["technique"]["params"]["rkd_weight"] == 2.5);
+  CHECK(r["technique"]["params"]["save_epoch_freq"].is_null());
   json side28 = crd_spec(out);
   side28["data"]["image_size"] = 28;
   CHECK(gan::resolve_spec(side28)["technique"]["params"]["patch_size"] == 2);
   CHECK_THAT(r["technique"]["params"]["feature_net"]["file"].get<std::string>(),
              Contains("fmnist_classifier.safetensors"));
+}
+
+TEST_CASE("crd cyclegan: phases step exactly their networks; the best teacher is kept", "[crd]") {
+  REQUIRE_FASHION();
+  const gan::TrainResult whole = run(crd_cyclegan(out_dir("crd_cg_whole")));
+  const gan::RunCheckpoint a = gan::load_run_checkpoint(whole.run_dir);
+  // 8 steps: teacher 0-1, student 2-3, teacher 4-5, student 6-7.
+  for (const char* k : {"opt_G.step", "opt_D.step", "opt_G2.step", "opt_D2.step",
+                        "opt_student.step", "opt_student_l1.step"}) {
+    INFO(k);
+    CHECK(a.tensors.at(k).item() == 4);
+  }
+  const std::vector<json> m = metrics(whole.run_dir);
+  REQUIRE(m.size() == 8);
+  double best = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < m.size(); ++i) {
+    INFO("step " << i);
+    const bool teacher = i % 4 < 2;
+    CHECK(m[i]["crd_teacher_step"] == (teacher ? 1 : 0));
+    CHECK(m[i]["crd_student_step"] == (teacher ? 0 : 1));
+    CHECK(m[i].contains("teacher_cycle_A") == teacher);
+    CHECK(m[i].contains("student_rkd_rows") == !teacher);
+    CHECK(m[i].contains("student_gan") == !teacher);
+    CHECK(m[i].contains("student_l1_loss") == !teacher);
+    CHECK(m[i].contains("teacher_fd_fmnist") == (i % 4 == 2));
+    if (i % 4 == 2) {
+      best = std::min(best, m[i]["teacher_fd_fmnist"].get<double>());
+      CHECK(m[i]["teacher_best_fd_fmnist"] == best);
+    }
+  }
+  CHECK(a.tensors.count("technique.best_score") == 1);
+
+  // Stopped after the first teacher phase and after the first student phase: the student phase
+  // left every teacher network, optimizer state and pool as it found them.
+  const gan::TrainResult t2 = run(crd_cyclegan(out_dir("crd_cg_t2")), 2);
+  const gan::TrainResult s4 = run(crd_cyclegan(out_dir("crd_cg_s4")), 4);
+  const TensorMap after_teacher = gan::load_run_checkpoint(t2.run_dir).tensors;
+  const TensorMap after_student = gan::load_run_checkpoint(s4.run_dir).tensors;
+  size_t compared = 0;
+  for (const char* prefix :
+       {"G.", "D.", "G2.", "D2.", "opt_G.", "opt_D.", "opt_G2.", "opt_D2.", "pool_D.", "pool_D2."})
+    for (const std::string& k : keys_under(after_teacher, prefix)) {
+      INFO(k);
+      CHECK(same(after_teacher.at(k), after_student.at(k)));
+      ++compared;
+    }
+  CHECK(compared > 20);
+  size_t moved = 0;  // the students did train
+  for (const char* prefix : {"student.", "student_l1."})
+    for (const std::string& k : keys_under(after_teacher, prefix))
+      moved += !same(after_teacher.at(k), after_student.at(k));
+  CHECK(moved > 4);
+}
+
+TEST_CASE("crd cyclegan: a resume in the middle of a student phase is bit-identical", "[crd]") {
+  REQUIRE_FASHION();
+  const gan::TrainResult whole = run(crd_cyclegan(out_dir("crd_cg_resume_whole")));
+  const std::string split = out_dir("crd_cg_resume_split");
+  const gan::TrainResult first = run(crd_cyclegan(split), 7);  // in the second student phase
+  run(crd_cyclegan(split), -1, first.run_dir);
+  check_same_losses(metrics(whole.run_dir), metrics(first.run_dir));
+  check_same_state(gan::load_run_checkpoint(whole.run_dir).tensors,
+                   gan::load_run_checkpoint(first.run_dir).tensors);
 }

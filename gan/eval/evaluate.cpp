@@ -74,9 +74,9 @@ double swd_1e3(const Tensor& a, const Tensor& b, Generator& gen) {
   return 1e3 * sliced_wasserstein(a, b, gen).mean;
 }
 
-// The test split's first n examples as stacked (a, b) batches.
-std::pair<Tensor, Tensor> first_test_pairs(const nlohmann::json& spec, int64_t n) {
-  auto ds = make_dataset(spec, true);
+// The first n examples of the test split (or the training data) as stacked (a, b) batches.
+std::pair<Tensor, Tensor> first_pairs(const nlohmann::json& spec, int64_t n, bool test = true) {
+  auto ds = make_dataset(spec, test);
   std::vector<Tensor> a, b;
   for (int64_t i = 0; i < std::min(n, ds->size()); ++i) {
     data::Example e = ds->get(i);
@@ -102,7 +102,7 @@ void eval_unpaired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& o
     A = of_classes(all, c.spec["data"]["classes_a"].get<std::vector<int64_t>>(), o.num);
     B = of_classes(all, c.spec["data"]["classes_b"].get<std::vector<int64_t>>(), o.num);
   } else {
-    std::tie(A, B) = first_test_pairs(c.spec, o.num);
+    std::tie(A, B) = first_pairs(c.spec, o.num);
   }
   const Tensor fake_B = forward_batches(*G, A);
   const Tensor fake_A = G2 ? forward_batches(*G2, B) : Tensor();
@@ -120,7 +120,7 @@ void eval_unpaired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& o
 
 void eval_paired(const RunCheckpoint& c, const EvalOptions& o, ordered_json& out) {
   nn::ModulePtr G = network(c, o.net, o.width);
-  const auto [A, B] = first_test_pairs(c.spec, o.num);
+  const auto [A, B] = first_pairs(c.spec, o.num);
   const Tensor fake = forward_batches(*G, A);
   out["num"] = A.size(0);
   out["l1"] = l1_distance(fake, B);
@@ -306,6 +306,17 @@ ordered_json evaluate(const RunCheckpoint& c, const EvalOptions& o) {
       break;
   }
   return out;
+}
+
+TranslationScore translation_score(const nlohmann::json& spec, nn::Module& G, int64_t n) {
+  const auto [A, B] = first_pairs(spec, n, false);
+  const bool was_training = G.is_training();
+  G.eval();
+  const Tensor fake = forward_batches(G, A);
+  G.train(was_training);
+  if (fashion(spec)) return {"fd_fmnist", FmnistEvaluator().fd(fake, B)};
+  Generator swd_gen(2);
+  return {"swd", swd_1e3(fake, B, swd_gen)};
 }
 
 double forward_latency_ms(nn::Module& net, const Tensor& input, int reps, int warmup) {

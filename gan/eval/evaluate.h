@@ -47,6 +47,16 @@ void evaluate_generator(const nlohmann::json& resolved_spec, nn::Module& G, cons
 nlohmann::ordered_json evaluate_folders(const std::string& fake, const std::string& real,
                                         const EvalOptions& options);
 
+// How well G translates A -> B on the first n examples of a spec's training data (what a
+// technique chooses snapshots by, e.g. CRD's best teacher; the test split stays for reporting):
+// FD-FMNIST of G(a) against the partner images b on Fashion-MNIST, else SWD x 1e3 (no classifier
+// needed); lower is better. G runs in eval mode without gradients and is left in its mode.
+struct TranslationScore {
+  std::string metric;  // "fd_fmnist" or "swd"
+  double value = 0;
+};
+TranslationScore translation_score(const nlohmann::json& resolved_spec, nn::Module& G, int64_t n);
+
 // Median wall time in ms of `reps` forward passes of net on `input` (after `warmup` passes),
 // without gradients.
 double forward_latency_ms(nn::Module& net, const Tensor& input, int reps = 20, int warmup = 3);
