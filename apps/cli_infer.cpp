@@ -12,6 +12,7 @@
 #include "engine/ops.h"
 #include "gan/eval/translate.h"
 #include "gan/train/spec.h"
+#include "gan/train/task.h"
 #include "gan/train/trainer.h"
 #include "nn/cond_bn.h"
 #include "nn/data/fashion.h"
@@ -39,6 +40,9 @@ void print_infer_help() {
       "  output, reconstruction for CycleGAN, target for A|B pairs); an image that cannot be\n"
       "  read is named and skipped (exit 1 at the end). A pix2pix run on aligned folders takes\n"
       "  A|B images and splits them (--single: whole images as input).\n"
+      "  --test N          instead of --input: the first N examples of the run's own test\n"
+      "                    data (Fashion-MNIST tasks too), written to DIR/test_inputs (paired:\n"
+      "                    as A|B, so that the results page shows the target)\n"
       "  --direction D     AtoB or BtoA: CycleGAN's second generator; for A|B inputs, which\n"
       "                    half is the input (default: the run's data.direction)\n"
       "  --device D        cpu (default) or cuda\n"
@@ -104,6 +108,22 @@ int translate(nn::Module& G, const gan::TranslateOptions& o, const std::string& 
   return r.failed.empty() ? 0 : 1;
 }
 
+// --test N: the first n examples of the run's own test data written as the input images of a
+// translation (paired: A|B, so that the results page shows the target); returns the folder.
+std::string write_test_inputs(const nlohmann::json& spec, int64_t n, bool pairs,
+                              const std::string& output) {
+  auto ds = gan::make_dataset(spec, true);
+  const fs::path dir = fs::path(output) / "test_inputs";
+  make_directories(dir.string(), "--output");
+  char name[32];
+  for (int64_t i = 0; i < std::min(n, ds->size()); ++i) {
+    const data::Example e = ds->get(i);
+    std::snprintf(name, sizeof name, "test_%04lld.png", (long long)i);
+    save_png((dir / name).string(), pairs ? concat({e.a, e.b}, 2) : e.a, 1, 0);
+  }
+  return dir.string();
+}
+
 // The device G runs on: --device, checked.
 Device device_of(const std::string& name) {
   if (name.empty() || name == "cpu") return Device::cpu;
@@ -139,7 +159,7 @@ int cmd_infer(const std::vector<std::string>& args) {
   std::string ckpt_path, input, output, direction, net, device_name;
   bool single = false;
   ModelArgs model;
-  int64_t num = 64, klass = -1, seed = 0;
+  int64_t num = 64, klass = -1, seed = 0, test = 0;
   double width = 0;
   ArgReader r(args);
   while (!r.done()) {
@@ -164,6 +184,8 @@ int cmd_infer(const std::vector<std::string>& args) {
       net = r.value(a);
     } else if (a == "--device") {
       device_name = r.value(a);
+    } else if (a == "--test") {
+      test = parse_positive(a, r.value(a));
     } else if (a == "--single") {
       single = true;
     } else if (a == "--direction") {
@@ -196,6 +218,19 @@ int cmd_infer(const std::vector<std::string>& args) {
   if (task == gan::TaskKind::classifier)
     throw UsageError("infer: " + ckpt_path + " is a classifier; use ganlite eval");
   const bool translating = task != gan::TaskKind::generation;
+  if (test > 0) {
+    if (!translating)
+      throw UsageError(
+          "infer: --test takes test images of a translation run; this one generates "
+          "from noise (use --num)");
+    if (!input.empty()) throw UsageError("infer: give --input PATH or --test N, not both");
+    if (direction == "BtoA")
+      throw UsageError(
+          "infer: --test writes the run's test inputs as it trains on them (A -> B); "
+          "--direction BtoA takes --input PATH");
+    direction = "AtoB";
+    input = write_test_inputs(c.spec, test, task == gan::TaskKind::paired, output);
+  }
   if (translating && input.empty())
     throw UsageError("infer: this checkpoint translates images (" +
                      std::string(gan::task_kind_name(task)) + "): give --input PATH");
@@ -203,8 +238,8 @@ int cmd_infer(const std::vector<std::string>& args) {
     throw UsageError("infer: this checkpoint generates from noise: use --num/--class, not --input");
   // Aligned A|B inputs (a pix2pix run on aligned folders, as test.py reads them): the half the
   // model was trained on is the input, --direction (default: the spec's) says which.
-  const bool aligned =
-      task == gan::TaskKind::paired && c.spec["data"]["dataset"] == "aligned_folder" && !single;
+  const bool aligned = task == gan::TaskKind::paired && !single &&
+                       (c.spec["data"]["dataset"] == "aligned_folder" || test > 0);
   if (direction.empty())
     direction = aligned ? c.spec["data"]["direction"].get<std::string>() : "AtoB";
   if (direction == "BtoA" && !aligned) {

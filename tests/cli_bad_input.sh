@@ -60,6 +60,14 @@ for f in a.png b.png index.html images/a_reconstruction.png; do
 done
 expect 1 "skipped" -- "$G" infer "$W/runs/cyclegan_fmnist" --input "$W/photos" --direction BtoA \
   --output "$W/translated_ba"
+# --test N: the run's own test inputs (here the first 3 test sneakers), translated.
+expect 0 "3 images translated" -- "$G" infer "$W/runs/cyclegan_fmnist" --test 3 --output "$W/test3"
+for f in test_inputs/test_0002.png test_0002.png images/test_0002_reconstruction.png; do
+  [ -s "$W/test3/$f" ] || { echo "FAIL: infer --test wrote no $f"; fails=$((fails + 1)); }
+done
+expect 2 "not both" -- "$G" infer "$W/runs/cyclegan_fmnist" --test 3 --input "$W/photos" \
+  --output "$W/test3b"
+expect 2 "takes test images of a translation run" -- "$G" infer "$run" --test 3 --output "$W/t3"
 
 # spec check catches what train would stop on, at the field to change.
 check_at() {
