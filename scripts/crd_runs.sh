@@ -49,5 +49,5 @@ if [ "$PART" = all ] || [ "$PART" = alone ]; then
   train_run alone_pix2pix "$OUT/specs/alone_pix2pix.json"
 fi
 if [ "$PART" = all ] || [ "$PART" = table ]; then
-  GANLITE="$B" python3 benchmarks/crd_table.py "$OUT"
+  GANLITE="$B" benchmarks/crd_table.py "$OUT"
 fi
