@@ -16,9 +16,9 @@
   /* linear algebra */                                                                          \
   X(matmul) X(bmm) X(linear)                                                                    \
   /* convolution */                                                                             \
-  X(conv2d) X(conv_transpose2d) X(conv2d_weight) X(unfold) X(masked_conv2d)                     \
+  X(conv2d) X(conv_transpose2d) X(conv2d_weight) X(unfold)                                      \
   /* norms */                                                                                   \
-  X(batch_norm) X(instance_norm) X(group_norm)                                                  \
+  X(batch_norm) X(instance_norm) X(group_norm) X(norm_mask_act)                                 \
   /* spatial */                                                                                 \
   X(reflection_pad2d) X(zero_pad2d) X(upsample_nearest2d) X(upsample_bilinear2d) X(avg_pool2d)  \
   X(max_pool2d)                                                                                 \
@@ -35,7 +35,7 @@
   X(reshape) X(permute) X(slice) X(expand) X(contiguous) X(cast) X(add) X(sub) X(mul) X(div)  \
   X(pow) X(pow_scalar) X(neg) X(exp) X(log) X(sqrt) X(abs) X(clamp) X(relu) X(leaky_relu)     \
   X(tanh) X(sigmoid) X(softplus) X(custom_grad) X(sum) X(mean) X(max) X(var) X(matmul) X(bmm) \
-  X(linear) X(conv2d) X(conv_transpose2d) X(conv2d_weight) X(masked_conv2d) X(batch_norm)     \
+  X(linear) X(conv2d) X(conv_transpose2d) X(conv2d_weight) X(batch_norm)                       \
   X(instance_norm) X(group_norm) X(reflection_pad2d) X(zero_pad2d) X(upsample_nearest2d)      \
   X(upsample_bilinear2d) X(avg_pool2d) X(max_pool2d) X(concat) X(stack) X(index_select)       \
   X(embedding) X(mse_loss) X(l1_loss) X(smooth_l1_loss) X(bce_with_logits) X(hinge_loss)      \

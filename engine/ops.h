@@ -73,12 +73,6 @@ Tensor conv2d_weight(const Tensor& x, const Tensor& dy, const Shape& weight,
                      std::array<int64_t, 2> stride = {1, 1},
                      std::array<int64_t, 2> padding = {0, 0},
                      std::array<int64_t, 2> dilation = {1, 1}, int64_t groups = 1);
-// ---- masked convolution (engine/ops/conv_masked.cpp): y[n, c] = mask[c] * (conv2d(x, w)[n, c]
-// + b[c]), mask of shape [C_out], folded into w and b; gradients to x, w, b and the mask.
-Tensor masked_conv2d(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& mask,
-                     std::array<int64_t, 2> stride = {1, 1},
-                     std::array<int64_t, 2> padding = {0, 0},
-                     std::array<int64_t, 2> dilation = {1, 1}, int64_t groups = 1);
 // torch.nn.functional.unfold: (N,C,H,W) -> (N, C*kh*kw, L)
 Tensor unfold(const Tensor& x, std::array<int64_t, 2> kernel,
               std::array<int64_t, 2> dilation = {1, 1}, std::array<int64_t, 2> padding = {0, 0},
@@ -93,6 +87,20 @@ Tensor instance_norm(const Tensor& x, const Tensor& weight = Tensor(),
                      const Tensor& bias = Tensor(), double eps = 1e-5);
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight = Tensor(),
                   const Tensor& bias = Tensor(), double eps = 1e-5);
+// DMAD's masked block after a convolution (conv -> norm -> mask -> act), the norm, the channel
+// mask and the activation fused into the norm's kernel passes: y = act(mask[c] * norm(x)[c]).
+// The norm is batch_norm (weight, bias, running statistics, training, momentum, eps as there) or
+// instance_norm (no running statistics); mask is a [C] tensor (gradients to it as to x, weight,
+// bias), undefined for none. Differentiates once (no double backward).
+struct MaskedNorm {
+  enum class Norm { batch, instance } norm = Norm::instance;
+  enum class Act { none, relu, leaky_relu } act = Act::relu;
+  double slope = 0.2;  // leaky_relu
+  bool training = true;
+  double momentum = 0.1, eps = 1e-5;
+};
+Tensor norm_mask_act(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                     Tensor running_var, const Tensor& mask, const MaskedNorm& options);
 
 // ---- spatial (engine/ops/spatial.cpp); pads are {left, right, top, bottom}
 Tensor reflection_pad2d(const Tensor& x, std::array<int64_t, 4> pad);

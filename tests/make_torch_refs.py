@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes tests/data/torch_refs.json: forward outputs and input gradients from PyTorch (float64)
 for the ops whose semantics users carry over from PyTorch: conv2d, conv_transpose2d, batch/
-instance/group norm, upsample, pads, max pooling, losses. tests/test_torch_reference.cpp reads it, so the C++
+instance/group norm, the fused norm -> mask -> activation, upsample, pads, max pooling, losses. tests/test_torch_reference.cpp reads it, so the C++
 tests do not need torch. Run with Debian's interpreter (python3-torch): /usr/bin/python3 tests/make_torch_refs.py
 """
 import json
@@ -133,6 +133,25 @@ add("max_pool_k3_s2_pad1", "max_pool2d", {"kernel": 3, "stride": 2, "padding": 1
 # Ties (values from {0, 1, 2}) in overlapping windows: the first maximum takes the gradient.
 add("max_pool_ties_k2_s1", "max_pool2d", {"kernel": 2, "stride": 1, "padding": 0},
     {"x": torch.randint(0, 3, (1, 2, 4, 5), dtype=torch.float64)}, lambda x: F.max_pool2d(x, 2, 1))
+
+# norm_mask_act (DMAD's conv -> norm -> mask -> act, fused in ganlite): PyTorch's unfused chain.
+# Added last, so that the cases above keep their random numbers.
+add("norm_mask_act_instance_affine_relu", "norm_mask_act",
+    {"norm": "instance", "act": "relu", "eps": 1e-5},
+    {"x": rn(2, 3, 4, 3), "w": rn(3), "b": rn(3), "mask": torch.rand(3, dtype=torch.float64)},
+    lambda x, w, b, mask: F.relu(
+        mask.view(1, -1, 1, 1) * F.instance_norm(x, weight=w, bias=b, eps=1e-5)))
+rm0, rv0 = rn(4) * 0.1, torch.rand(4, dtype=torch.float64) + 0.5
+rm, rv = rm0.clone(), rv0.clone()
+add("norm_mask_act_batch_train_leaky", "norm_mask_act",
+    {"norm": "batch", "act": "leaky_relu", "slope": 0.2, "training": True, "momentum": 0.1,
+     "eps": 1e-5},
+    {"x": rn(3, 4, 3, 3), "w": rn(4), "b": rn(4), "mask": torch.rand(4, dtype=torch.float64)},
+    lambda x, w, b, mask, running_mean, running_var: F.leaky_relu(
+        mask.view(1, -1, 1, 1) * F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.1,
+                                              eps=1e-5), 0.2),
+    constants={"running_mean": rm0, "running_var": rv0},
+    extra=lambda: {"running_mean": rm, "running_var": rv})
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "torch_refs.json")
 with open(out, "w") as f:

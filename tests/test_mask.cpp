@@ -5,6 +5,7 @@
 
 #include "engine/autograd.h"
 #include "engine/ops.h"
+#include "engine/random.h"
 #include "gradcheck.h"
 #include "nn/mask.h"
 
@@ -66,4 +67,33 @@ TEST_CASE("mask: f64 finite-difference gradient check inside the band", "[mask][
   const test::GradcheckResult r = test::gradcheck(c);
   INFO(r.report);
   CHECK(r.ok);
+}
+
+// Why the mask acts after the norm (norm_mask_act): before an affine-free instance norm a
+// per-channel scale is normalised away (but for the norm's eps), so the mask gets next to no
+// gradient; after it the mask scales the output and its gradient is sum(g * act' * u), the
+// unfused chain's. Shape errors name the mask.
+TEST_CASE("mask: after the norm the mask has a gradient, before an instance norm next to none",
+          "[mask]") {
+  Generator gen(5);
+  const Tensor x = randn({2, 3, 4, 4}, gen, DType::f64);
+  const Tensor m = (rand({3}, gen, DType::f64) + 0.5).requires_grad_(true);
+  const Tensor before = sum(relu(instance_norm(x * m.reshape({1, 3, 1, 1}))) * x);
+  const double g_before = max(abs(grad({before}, {m})[0])).item();
+  MaskedNorm o;
+  const Tensor after = sum(norm_mask_act(x, Tensor(), Tensor(), Tensor(), Tensor(), m, o) * x);
+  const Tensor g_after = grad({after}, {m})[0];
+  CHECK(max(abs(g_after)).item() > 0.1);
+  CHECK(g_before < 0.01 * max(abs(g_after)).item());
+  // The unfused chain's gradient, for the value.
+  const Tensor chain = sum(relu(instance_norm(x) * m.reshape({1, 3, 1, 1})) * x);
+  const Tensor g_chain = grad({chain}, {m})[0];
+  CHECK(max(abs(g_after - g_chain)).item() < 1e-12);
+  CHECK_THROWS_WITH(
+      norm_mask_act(x, Tensor(), Tensor(), Tensor(), Tensor(), rand({4}, gen, DType::f64), o),
+      Catch::Matchers::Contains("mask") && Catch::Matchers::Contains("[3]"));
+  o.norm = MaskedNorm::Norm::instance;
+  CHECK_THROWS_WITH(
+      norm_mask_act(x, Tensor(), Tensor(), zeros({3}, DType::f64), ones({3}, DType::f64), m, o),
+      Catch::Matchers::Contains("no running statistics"));
 }

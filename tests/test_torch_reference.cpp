@@ -50,6 +50,19 @@ Tensor run_op(const std::string& op, const json& p, const Inputs& in, const Inpu
   if (op == "group_norm")
     return group_norm(in.at("x"), p.at("groups").get<int64_t>(), in.at("w"), in.at("b"),
                       p.at("eps").get<double>());
+  if (op == "norm_mask_act") {
+    MaskedNorm o;
+    const bool batch = p.at("norm") == "batch";
+    o.norm = batch ? MaskedNorm::Norm::batch : MaskedNorm::Norm::instance;
+    o.act = p.at("act") == "relu" ? MaskedNorm::Act::relu : MaskedNorm::Act::leaky_relu;
+    o.slope = p.value("slope", 0.2);
+    o.training = p.value("training", true);
+    o.momentum = p.value("momentum", 0.1);
+    o.eps = p.at("eps");
+    return norm_mask_act(in.at("x"), in.at("w"), in.at("b"),
+                         batch ? k.at("running_mean") : Tensor(),
+                         batch ? k.at("running_var") : Tensor(), in.at("mask"), o);
+  }
   if (op == "upsample_nearest2d") return upsample_nearest2d(in.at("x"), p.at("scale"));
   if (op == "upsample_bilinear2d") return upsample_bilinear2d(in.at("x"), p.at("scale"));
   if (op == "reflection_pad2d")

@@ -85,43 +85,64 @@ std::vector<Tensor> normalize_grad_ops(const Tensor& g, const Tensor& x, const T
           gb ? sum(g3, {0, 2}) : Tensor()};
 }
 
+// y = act(mask * ((x - mean) * rstd * weight + bias)) with the given statistics (the epilogue
+// none and no mask: the plain norm), and its backward; batch_stats says whether mean and rstd
+// depend on x (training) or are constants (eval). The plain norm differentiates twice
+// (normalize_grad_ops); the fused one once.
 Tensor normalize(OpId id, const Tensor& x0, const Tensor& weight0, const Tensor& bias0,
-                 const Tensor& mean, const Tensor& rstd, const cpu::NormShape& sh, double eps,
-                 bool batch_stats) {
+                 const Tensor& mask0, const Tensor& mean, const Tensor& rstd,
+                 const cpu::NormShape& sh, double eps, bool batch_stats,
+                 const cpu::NormEpilogue& epi = {}) {
   Tensor x = detached_contiguous(x0);
   Tensor w = detached_contiguous(weight0), b = detached_contiguous(bias0);
+  Tensor m = detached_contiguous(mask0);
   Tensor y = empty_like(x);
+  auto ptr = [](const Tensor& t, auto tag) {
+    using T = decltype(tag);
+    return t.defined() ? t.data<T>() : static_cast<T*>(nullptr);
+  };
   dispatch_float(x.dtype(), op_name(id), [&](auto t) {
     using T = decltype(t);
-    GANLITE_KERNEL(x.device(), norm_forward<T>(y.data<T>(), x.data<T>(), mean.data<T>(),
-                                               rstd.data<T>(), w.defined() ? w.data<T>() : nullptr,
-                                               b.defined() ? b.data<T>() : nullptr, sh));
+    GANLITE_KERNEL(x.device(),
+                   norm_forward<T>(y.data<T>(), x.data<T>(), mean.data<T>(), rstd.data<T>(),
+                                   ptr(w, T()), ptr(b, T()), ptr(m, T()), sh, epi));
   });
-  bool gx = x0.requires_grad();
-  bool gw = weight0.defined() && weight0.requires_grad();
-  bool gb = bias0.defined() && bias0.requires_grad();
+  const bool gx = x0.requires_grad();
+  const bool gw = weight0.defined() && weight0.requires_grad();
+  const bool gb = bias0.defined() && bias0.requires_grad();
+  const bool gm = mask0.defined() && mask0.requires_grad();
+  const bool fused = m.defined() || epi.act != cpu::NormEpilogue::Act::none;
+  BackwardFn twice;
+  if (!fused)
+    twice = [x0, weight0, mean, rstd, sh, eps, batch_stats, gx, gw, gb](const Tensor& g) {
+      std::vector<Tensor> d =
+          normalize_grad_ops(g, x0, weight0, mean, rstd, sh, eps, batch_stats, wants_grad(gx, 0),
+                             wants_grad(gw, 1), wants_grad(gb, 2));
+      d.push_back(Tensor());
+      return d;
+    };
   record(
-      id, y, {x0, weight0, bias0},
-      [x, w, mean, rstd, sh, batch_stats, rx = gx, rw = gw, rb = gb](const Tensor& g0) {
-        const bool gx = wants_grad(rx, 0), gw = wants_grad(rw, 1), gb = wants_grad(rb, 2);
+      id, y, {x0, weight0, bias0, mask0},
+      [x, w, b, m, mean, rstd, sh, batch_stats, epi, ptr, rx = gx, rw = gw, rb = gb,
+       rm = gm](const Tensor& g0) {
+        const bool gx = wants_grad(rx, 0), gw = wants_grad(rw, 1), gb = wants_grad(rb, 2),
+                   gm = wants_grad(rm, 3);
         Tensor g = g0.contiguous();
         Tensor dx = gx ? empty_like(x) : Tensor();
         Tensor dw = gw ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
         Tensor db = gb ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
+        Tensor dm = gm ? empty({sh.c}, x.dtype(), x.device()) : Tensor();
         dispatch_float(x.dtype(), "norm backward", [&](auto t) {
           using T = decltype(t);
-          GANLITE_KERNEL(x.device(),
-                         norm_backward<T>(gx ? dx.data<T>() : nullptr, gw ? dw.data<T>() : nullptr,
-                                          gb ? db.data<T>() : nullptr, g.data<T>(), x.data<T>(),
-                                          mean.data<T>(), rstd.data<T>(),
-                                          w.defined() ? w.data<T>() : nullptr, sh, batch_stats));
+          GANLITE_KERNEL(
+              x.device(),
+              norm_backward<T>(ptr(dx, T()), ptr(dw, T()), ptr(db, T()), ptr(dm, T()), g.data<T>(),
+                               x.data<T>(), mean.data<T>(), rstd.data<T>(), ptr(w, T()),
+                               ptr(b, T()), ptr(m, T()), sh, batch_stats, epi));
         });
-        return std::vector<Tensor>{dx, dw, db};
+        return std::vector<Tensor>{dx, dw, db, dm};
       },
-      [x0, weight0, mean, rstd, sh, eps, batch_stats, gx, gw, gb](const Tensor& g) {
-        return normalize_grad_ops(g, x0, weight0, mean, rstd, sh, eps, batch_stats,
-                                  wants_grad(gx, 0), wants_grad(gw, 1), wants_grad(gb, 2));
-      });
+      twice);
   return y;
 }
 
@@ -132,20 +153,13 @@ void check_input(const char* op, const Tensor& x, int64_t min_rank, const char* 
   GANLITE_CHECK(x.numel() > 0, op, ": input of shape ", x.shape_str(), " is empty");
 }
 
-}  // namespace
-
-Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
-                  Tensor running_var, bool training, double momentum, double eps) {
-  const char* op = "batch_norm";
-  check_input(op, x, 2, "(N, C, *)");
-  check_channels(op, x, weight, "weight");
-  check_channels(op, x, bias, "bias");
-  check_channels(op, x, running_mean, "running_mean");
-  check_channels(op, x, running_var, "running_var");
+// Batch norm's statistics: the batch's in training (the running ones, when given, updated in
+// place), the running ones in eval.
+void batch_stats(const char* op, const Tensor& x, const cpu::NormShape& sh, Tensor running_mean,
+                 Tensor running_var, bool training, double momentum, double eps, Tensor& mean,
+                 Tensor& rstd) {
   GANLITE_CHECK(running_mean.defined() == running_var.defined(), op,
                 ": running_mean and running_var must be given together");
-  cpu::NormShape sh = norm_shape(x, x.shape()[1], false);
-  Tensor mean, rstd;
   if (training) {
     int64_t count = sh.group_count();
     GANLITE_CHECK(count > 1, op, ": expected more than 1 value per channel when training, got ",
@@ -166,7 +180,30 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Ten
     mean = detached_contiguous(running_mean);
     rstd = pow(running_var.detach() + eps, -0.5);
   }
-  return normalize(OpId::batch_norm, x, weight, bias, mean, rstd, sh, eps, training);
+}
+
+// Instance norm's per-sample, per-channel statistics.
+void instance_stats(const char* op, const Tensor& x, const cpu::NormShape& sh, double eps,
+                    Tensor& mean, Tensor& rstd) {
+  GANLITE_CHECK(sh.s > 1, op, ": expected more than 1 spatial element per channel, got input ",
+                "of shape ", x.shape_str());
+  group_stats(detached_contiguous(x), sh, eps, mean, rstd);
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                  Tensor running_var, bool training, double momentum, double eps) {
+  const char* op = "batch_norm";
+  check_input(op, x, 2, "(N, C, *)");
+  check_channels(op, x, weight, "weight");
+  check_channels(op, x, bias, "bias");
+  check_channels(op, x, running_mean, "running_mean");
+  check_channels(op, x, running_var, "running_var");
+  cpu::NormShape sh = norm_shape(x, x.shape()[1], false);
+  Tensor mean, rstd;
+  batch_stats(op, x, sh, running_mean, running_var, training, momentum, eps, mean, rstd);
+  return normalize(OpId::batch_norm, x, weight, bias, Tensor(), mean, rstd, sh, eps, training);
 }
 
 Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
@@ -175,11 +212,9 @@ Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, 
   check_channels(op, x, weight, "weight");
   check_channels(op, x, bias, "bias");
   cpu::NormShape sh = norm_shape(x, x.shape()[1], true);
-  GANLITE_CHECK(sh.s > 1, op, ": expected more than 1 spatial element per channel, got input ",
-                "of shape ", x.shape_str());
-  Tensor xc = detached_contiguous(x), mean, rstd;
-  group_stats(xc, sh, eps, mean, rstd);
-  return normalize(OpId::instance_norm, x, weight, bias, mean, rstd, sh, eps, true);
+  Tensor mean, rstd;
+  instance_stats(op, x, sh, eps, mean, rstd);
+  return normalize(OpId::instance_norm, x, weight, bias, Tensor(), mean, rstd, sh, eps, true);
 }
 
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias,
@@ -194,7 +229,35 @@ Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const T
   cpu::NormShape sh = norm_shape(x, groups, true);
   Tensor xc = detached_contiguous(x), mean, rstd;
   group_stats(xc, sh, eps, mean, rstd);
-  return normalize(OpId::group_norm, x, weight, bias, mean, rstd, sh, eps, true);
+  return normalize(OpId::group_norm, x, weight, bias, Tensor(), mean, rstd, sh, eps, true);
+}
+
+Tensor norm_mask_act(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                     Tensor running_var, const Tensor& mask, const MaskedNorm& o) {
+  const char* op = "norm_mask_act";
+  const bool batch = o.norm == MaskedNorm::Norm::batch;
+  check_input(op, x, batch ? 2 : 3,
+              batch ? "(N, C, *)" : "(N, C, *) with at least one spatial dim");
+  check_channels(op, x, weight, "weight");
+  check_channels(op, x, bias, "bias");
+  check_channels(op, x, mask, "mask");
+  GANLITE_CHECK(batch || (!running_mean.defined() && !running_var.defined()), op,
+                ": instance norm keeps no running statistics");
+  check_channels(op, x, running_mean, "running_mean");
+  check_channels(op, x, running_var, "running_var");
+  cpu::NormShape sh = norm_shape(x, x.shape()[1], !batch);
+  Tensor mean, rstd;
+  if (batch)
+    batch_stats(op, x, sh, running_mean, running_var, o.training, o.momentum, o.eps, mean, rstd);
+  else
+    instance_stats(op, x, sh, o.eps, mean, rstd);
+  cpu::NormEpilogue epi;
+  epi.act = o.act == MaskedNorm::Act::relu         ? cpu::NormEpilogue::Act::relu
+            : o.act == MaskedNorm::Act::leaky_relu ? cpu::NormEpilogue::Act::leaky_relu
+                                                   : cpu::NormEpilogue::Act::none;
+  epi.slope = o.slope;
+  return normalize(OpId::norm_mask_act, x, weight, bias, mask, mean, rstd, sh, o.eps,
+                   !batch || o.training, epi);
 }
 
 }  // namespace ganlite

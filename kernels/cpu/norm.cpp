@@ -54,9 +54,39 @@ void norm_stats(T* mean, T* rstd, T* var, const T* x, const NormShape& sh, doubl
   }
 }
 
+namespace {
+
+// The epilogue at one element: its output from u, and dL/du from g.
+struct Epilogue {
+  NormEpilogue e;
+  double act(double v) const {
+    if (e.act == NormEpilogue::Act::none || v > 0) return v;
+    return e.act == NormEpilogue::Act::relu ? 0.0 : e.slope * v;
+  }
+  double slope_at(double v) const {
+    if (e.act == NormEpilogue::Act::none || v > 0) return 1.0;
+    return e.act == NormEpilogue::Act::relu ? 0.0 : e.slope;
+  }
+};
+
+// The norm's per-channel constants: u = (x - mu) * a + b, a = rstd * weight.
 template <class T>
-void norm_forward(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
-                  const NormShape& sh) {
+struct Channel {
+  double mu, r, w, b, m;
+  Channel(const T* mean, const T* rstd, const T* weight, const T* bias, const T* mask, int64_t k,
+          int64_t ci)
+      : mu(mean[k]),
+        r(rstd[k]),
+        w(weight ? double(weight[ci]) : 1.0),
+        b(bias ? double(bias[ci]) : 0.0),
+        m(mask ? double(mask[ci]) : 1.0) {}
+  double u(T x) const { return (x - mu) * r * w + b; }
+};
+
+// The forward with the epilogue (kFused) or without: the plain norm's loop stays vectorisable.
+template <bool kFused, class T>
+void forward_impl(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
+                  const T* mask, const NormShape& sh, const Epilogue& epi) {
   const int64_t planes = sh.n * sh.c;
 #pragma omp parallel for schedule(static) if (worth_threads(sh, planes))
   for (int64_t p = 0; p < planes; ++p) {
@@ -66,15 +96,29 @@ void norm_forward(T* y, const T* x, const T* mean, const T* rstd, const T* weigh
     const T b = bias ? bias[ci] : T(0);
     const T* xp = x + p * sh.s;
     T* yp = y + p * sh.s;
+    if constexpr (kFused) {
+      const double m = mask ? double(mask[ci]) : 1.0;
+      for (int64_t j = 0; j < sh.s; ++j)
+        yp[j] = static_cast<T>(epi.act(m * ((xp[j] - mu) * a + b)));
+    } else {
 #pragma omp simd
-    for (int64_t j = 0; j < sh.s; ++j) yp[j] = (xp[j] - mu) * a + b;
+      for (int64_t j = 0; j < sh.s; ++j) yp[j] = (xp[j] - mu) * a + b;
+    }
   }
 }
 
-template <class T>
-void norm_backward(T* gx, T* gweight, T* gbias, const T* g, const T* x, const T* mean,
-                   const T* rstd, const T* weight, const NormShape& sh, bool batch_stats) {
+template <bool kFused, class T>
+void backward_impl(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x, const T* mean,
+                   const T* rstd, const T* weight, const T* bias, const T* mask,
+                   const NormShape& sh, bool batch_stats, const Epilogue& epi) {
   const int64_t cpg = sh.c / sh.groups;
+  // dL/du at element i of channel c.
+  auto gu = [&](const Channel<T>& c, int64_t i) -> double {
+    if constexpr (kFused)
+      return g[i] * epi.slope_at(c.m * c.u(x[i])) * c.m;
+    else
+      return g[i];
+  };
   if (gx) {
     const double count = static_cast<double>(sh.group_count());
 #pragma omp parallel for schedule(static) if (worth_threads(sh, sh.stats()))
@@ -85,10 +129,11 @@ void norm_backward(T* gx, T* gweight, T* gbias, const T* g, const T* x, const T*
       if (batch_stats) {
         for_each_block(sh, k, [&](int64_t off, int64_t c0) {
           for (int64_t cc = 0; cc < cpg; ++cc) {
-            const double w = weight ? weight[c0 + cc] : 1.0;
-            const T *gp = g + off + cc * sh.s, *xp = x + off + cc * sh.s;
-            md += w * lane_sum(sh.s, [&](int64_t j) { return double(gp[j]); });
-            mdx += w * r * lane_sum(sh.s, [&](int64_t j) { return gp[j] * (xp[j] - mu); });
+            const Channel<T> c(mean, rstd, weight, bias, mask, k, c0 + cc);
+            const int64_t o = off + cc * sh.s;
+            md += c.w * lane_sum(sh.s, [&](int64_t j) { return gu(c, o + j); });
+            mdx +=
+                c.w * r * lane_sum(sh.s, [&](int64_t j) { return gu(c, o + j) * (x[o + j] - mu); });
           }
         });
         md /= count;
@@ -96,37 +141,66 @@ void norm_backward(T* gx, T* gweight, T* gbias, const T* g, const T* x, const T*
       }
       for_each_block(sh, k, [&](int64_t off, int64_t c0) {
         for (int64_t cc = 0; cc < cpg; ++cc) {
-          const double w = weight ? weight[c0 + cc] : 1.0;
+          const Channel<T> c(mean, rstd, weight, bias, mask, k, c0 + cc);
 #pragma omp simd
           for (int64_t j = off + cc * sh.s; j < off + (cc + 1) * sh.s; ++j)
-            gx[j] = static_cast<T>(r * (g[j] * w - md - (x[j] - mu) * r * mdx));
+            gx[j] = static_cast<T>(r * (gu(c, j) * c.w - md - (x[j] - mu) * r * mdx));
         }
       });
     }
   }
-  if (!gweight && !gbias) return;
+  if (!gweight && !gbias && !gmask) return;
 #pragma omp parallel for schedule(static) if (worth_threads(sh, sh.c))
   for (int64_t ci = 0; ci < sh.c; ++ci) {
-    double sw = 0, sb = 0;
+    double sw = 0, sb = 0, sm = 0;
     for (int64_t ni = 0; ni < sh.n; ++ni) {
       const int64_t k = sh.stat_of(ni, ci);
-      const double mu = mean[k], r = rstd[k];
-      const T* gp = g + (ni * sh.c + ci) * sh.s;
-      const T* xp = x + (ni * sh.c + ci) * sh.s;
-      sw += r * lane_sum(sh.s, [&](int64_t j) { return gp[j] * (xp[j] - mu); });
-      sb += lane_sum(sh.s, [&](int64_t j) { return double(gp[j]); });
+      const Channel<T> c(mean, rstd, weight, bias, mask, k, ci);
+      const int64_t o = (ni * sh.c + ci) * sh.s;
+      sw += c.r * lane_sum(sh.s, [&](int64_t j) { return gu(c, o + j) * (x[o + j] - c.mu); });
+      sb += lane_sum(sh.s, [&](int64_t j) { return gu(c, o + j); });
+      if constexpr (kFused)
+        if (gmask)
+          sm += lane_sum(sh.s, [&](int64_t j) {
+            const double u = c.u(x[o + j]);
+            return g[o + j] * epi.slope_at(c.m * u) * u;
+          });
     }
     if (gweight) gweight[ci] = static_cast<T>(sw);
     if (gbias) gbias[ci] = static_cast<T>(sb);
+    if (gmask) gmask[ci] = static_cast<T>(sm);
   }
 }
 
-#define GANLITE_NORM(T)                                                                        \
-  template void norm_stats<T>(T*, T*, T*, const T*, const NormShape&, double);                 \
-  template void norm_forward<T>(T*, const T*, const T*, const T*, const T*, const T*,          \
-                                const NormShape&);                                             \
-  template void norm_backward<T>(T*, T*, T*, const T*, const T*, const T*, const T*, const T*, \
-                                 const NormShape&, bool);
+}  // namespace
+
+template <class T>
+void norm_forward(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
+                  const T* mask, const NormShape& sh, const NormEpilogue& epi) {
+  if (mask || epi.act != NormEpilogue::Act::none)
+    forward_impl<true>(y, x, mean, rstd, weight, bias, mask, sh, Epilogue{epi});
+  else
+    forward_impl<false>(y, x, mean, rstd, weight, bias, mask, sh, Epilogue{epi});
+}
+
+template <class T>
+void norm_backward(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x, const T* mean,
+                   const T* rstd, const T* weight, const T* bias, const T* mask,
+                   const NormShape& sh, bool batch_stats, const NormEpilogue& epi) {
+  if (mask || epi.act != NormEpilogue::Act::none)
+    backward_impl<true>(gx, gweight, gbias, gmask, g, x, mean, rstd, weight, bias, mask, sh,
+                        batch_stats, Epilogue{epi});
+  else
+    backward_impl<false>(gx, gweight, gbias, gmask, g, x, mean, rstd, weight, bias, mask, sh,
+                         batch_stats, Epilogue{epi});
+}
+
+#define GANLITE_NORM(T)                                                                            \
+  template void norm_stats<T>(T*, T*, T*, const T*, const NormShape&, double);                     \
+  template void norm_forward<T>(T*, const T*, const T*, const T*, const T*, const T*, const T*,    \
+                                const NormShape&, const NormEpilogue&);                            \
+  template void norm_backward<T>(T*, T*, T*, T*, const T*, const T*, const T*, const T*, const T*, \
+                                 const T*, const T*, const NormShape&, bool, const NormEpilogue&);
 GANLITE_NORM(float)
 GANLITE_NORM(double)
 

@@ -9,12 +9,15 @@ using cpu::NormShape;
 template <class T>
 void norm_stats(T* mean, T* rstd, T* var, const T* x, const NormShape& sh, double eps);
 
-template <class T>
-void norm_forward(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
-                  const NormShape& sh);
+using cpu::NormEpilogue;
 
 template <class T>
-void norm_backward(T* gx, T* gweight, T* gbias, const T* g, const T* x, const T* mean,
-                   const T* rstd, const T* weight, const NormShape& sh, bool batch_stats);
+void norm_forward(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
+                  const T* mask, const NormShape& sh, const NormEpilogue& epi);
+
+template <class T>
+void norm_backward(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x, const T* mean,
+                   const T* rstd, const T* weight, const T* bias, const T* mask,
+                   const NormShape& sh, bool batch_stats, const NormEpilogue& epi);
 
 }  // namespace ganlite::cuda

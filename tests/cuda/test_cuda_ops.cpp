@@ -26,11 +26,11 @@ Tol tolerance(const std::string& op) {
       {"linear", {1e-5, 1e-4}},
       {"conv2d", {1e-5, 1e-4}},
       {"conv_transpose2d", {1e-5, 1e-4}},
-      {"masked_conv2d", {1e-5, 1e-4}},  // conv2d's sums over mask-scaled weights
       {"unfold", {1e-6, 1e-5}},
       {"batch_norm", {1e-5, 1e-4}},
       {"instance_norm", {1e-5, 1e-4}},
       {"group_norm", {1e-5, 1e-4}},
+      {"norm_mask_act", {1e-5, 1e-4}},
       {"softmax", {1e-6, 1e-5}},
       {"log_softmax", {1e-5, 1e-5}},
       {"cross_entropy", {1e-5, 1e-5}},
