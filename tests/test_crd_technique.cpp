@@ -169,6 +169,10 @@ TEST_CASE("crd cyclegan: phases step exactly their networks; the best teacher is
     }
   }
   CHECK(a.tensors.count("technique.best_score") == 1);
+  // The best teacher is a stored network: eval and infer take it by name.
+  CHECK(a.tensors.count("teacher_best.model.1.weight") == 1);
+  CHECK(gan::load_network(a, "teacher_best")->type_name() ==
+        gan::load_network(a, "G")->type_name());
 
   // Stopped after the first teacher phase and after the first student phase: the student phase
   // left every teacher network, optimizer state and pool as it found them.

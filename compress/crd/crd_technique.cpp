@@ -9,8 +9,8 @@
 //     step (before its update, as the reference), without an adversarial term.
 //   CycleGAN: cycles of save_epoch_freq teacher epochs (the task's step) then n_dis times as many
 //     student epochs; at the first student step of a cycle the teacher G is scored and kept when
-//     best; the student learns the best G's outputs plus the LSGAN term through the current
-//     teacher D, frozen.
+//     best (network teacher_best); the student learns the best G's outputs plus the LSGAN term
+//     through the current teacher D, frozen.
 // With l1_student, network "student_l1" trains beside the student on L1 to the same targets.
 #include <limits>
 #include <memory>
@@ -152,9 +152,10 @@ class CrdTechnique : public gan::Technique {
     run.deploy = "student";
     unpaired_ = run.task == gan::TaskKind::unpaired;
     if (unpaired_) {
-      best_ = gan::make_described_model(run.net("G").model);
+      best_ = run.add_snapshot("teacher_best", gan::make_described_model(run.net("G").model),
+                               run.net("G").model)
+                  .module;
       best_->load_state_dict(run.module("G").state_dict());
-      best_->eval();
     }
   }
 
@@ -201,21 +202,14 @@ class CrdTechnique : public gan::Technique {
     return true;
   }
 
+  // The best teacher itself is the run's network teacher_best (a snapshot, in the checkpoint).
   TensorMap state() const override {
     if (!unpaired_) return {};
-    TensorMap s;
-    for (const auto& [k, t] : best_->state_dict()) s["best_G." + k] = t;
-    s["best_score"] = scalar(best_score_, DType::f64);
-    return s;
+    return {{"best_score", scalar(best_score_, DType::f64)}};
   }
 
   void load_state(const TensorMap& state) override {
-    if (!unpaired_) return;
-    TensorMap g;
-    for (const auto& [k, t] : state)
-      if (k.rfind("best_G.", 0) == 0) g[k.substr(7)] = t;
-    best_->load_state_dict(g);
-    best_score_ = state.at("best_score").item();
+    if (unpaired_) best_score_ = state.at("best_score").item();
   }
 
  private:
@@ -288,7 +282,7 @@ class CrdTechnique : public gan::Technique {
   CrdParams p_;
   Tensor target_;
   bool unpaired_ = false;
-  nn::ModulePtr best_;  // CycleGAN: the best teacher G so far
+  nn::ModulePtr best_;  // CycleGAN: the best teacher G so far (network teacher_best)
   double best_score_ = std::numeric_limits<double>::infinity();
 };
 

@@ -145,6 +145,19 @@ void Run::add_ema() {
   deploy = add(std::move(n)).name;
 }
 
+Network& Run::add_snapshot(const std::string& name, nn::ModulePtr module, json model) {
+  GANLITE_CHECK(module, "Run::add_snapshot: network '", name, "' is null");
+  auto n = std::make_unique<Network>();
+  n->name = name;
+  n->model = std::move(model);
+  n->snapshot = true;
+  n->module = std::move(module);
+  n->module->to(device);
+  n->module->requires_grad_(false);
+  n->module->eval();
+  return add(std::move(n));
+}
+
 void Run::update_averages() {
   const int64_t start = spec["ema"]["start_step"];
   for (auto& n : networks_)

@@ -44,9 +44,12 @@ struct Network {
   // An exponential moving average of network `averages` (Run::add_ema): not trained, but saved.
   std::string averages;
   std::unique_ptr<nn::Ema> ema;
+  // A technique's snapshot of another network (Run::add_snapshot): not trained, but saved.
+  bool snapshot = false;
   bool trainable() const { return opt != nullptr; }
-  // In the checkpoint: trained networks and averages (teachers are reloaded from their source).
-  bool stored() const { return opt != nullptr || ema != nullptr; }
+  // In the checkpoint: trained networks, averages and snapshots (teachers are reloaded from
+  // their source).
+  bool stored() const { return opt != nullptr || ema != nullptr || snapshot; }
 };
 
 class Run {
@@ -101,6 +104,10 @@ class Run {
   // Re-creates a trainable network's optimizer over other parameters (a technique giving part
   // of G, e.g. its masks, to an optimizer of its own).
   void set_params(const std::string& name, std::vector<Tensor> params);
+  // A network the run keeps in its checkpoints without training it, that the technique writes
+  // (CRD's best teacher G so far): frozen, in eval mode, on the run's device; eval, infer,
+  // export and bench take it by name like any stored network.
+  Network& add_snapshot(const std::string& name, nn::ModulePtr module, nlohmann::json model);
   // After the technique's setup: with spec ema on, network "<deploy>_ema", the moving average
   // of the deploy network (built from its model description), which becomes the deploy network.
   void add_ema();
