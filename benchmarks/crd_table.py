@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 """The tables and grids of docs/results/crd.md from the runs of scripts/crd_runs.sh.
 
-Per task (CycleGAN sneaker -> ankle boot, pix2pix edges -> item), four generators: the teacher G
-of the CRD run, its CRD student, the L1-distilled student trained beside it, and the student
-network trained alone. Each gets `ganlite eval --net NET --num NUM` (test split), params and MACs
-and the CPU latency per image from `ganlite bench model RUN --net NET --batch 1` (the four taken
+Per task (CycleGAN sneaker -> ankle boot, pix2pix edges -> item): the teacher G of the CRD run
+(CycleGAN: also teacher_best, the one the students learned), its CRD student, the L1-distilled
+student trained beside it, and the student network trained alone. Each gets `ganlite eval --net NET --num NUM` (test split), params and MACs
+and the CPU latency per image from `ganlite bench model RUN --net NET --batch 1` (the rows taken
 in turn, ROUNDS rounds, the median of the rounds' medians: run it on an idle machine), and a row
 of the grid from `ganlite infer --net NET --test 8`.
 
 Usage: benchmarks/crd_table.py [OUT_DIR] (default runs/crd); GANLITE=path picks the binary,
 NUM (default 1000) the test images, ROUNDS (default 3) the latency rounds, TASKS (default
-"cyclegan pix2pix") the tasks. Writes
+"cyclegan pix2pix") the tasks, SEEDS (default "0") the seeds whose runs are averaged (a seed s > 0
+names runs <run>_s<s>, as scripts/crd_runs.sh trains them; latency and grids from the first). Writes
 OUT_DIR/crd_table.md and docs/results/img/crd_{cyclegan,pix2pix}.png.
 """
 import json
@@ -29,13 +30,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.environ.get("GANLITE", os.path.join(ROOT, "build/bin/ganlite"))
 NUM = int(os.environ.get("NUM", "1000"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
+SEEDS = [int(x) for x in os.environ.get("SEEDS", "0").split()]
 GRID = 8
 
 
 def rows_of(task):
     crd, alone = f"crd_{task}", f"alone_{task}"
-    return [("teacher", crd, "G"), ("CRD student", crd, "student"),
-            ("L1-distilled student", crd, "student_l1"), ("student alone", alone, "G")]
+    # CycleGAN's students learn the best teacher so far (teacher_best), pix2pix's the online one.
+    teachers = ([("teacher, final", crd, "G"), ("teacher, best (distilled)", crd, "teacher_best")]
+                if task == "cyclegan" else [("teacher", crd, "G")])
+    rows = teachers + [("CRD student", crd, "student"),
+                       ("L1-distilled student", crd, "student_l1"), ("student alone", alone, "G")]
+    if task == "cyclegan":
+        rows.append(("student alone, the teacher's steps", f"{alone}_t", "G"))
+    return rows
 
 
 def ganlite(*args):
@@ -47,12 +55,17 @@ def last_metrics(run):
         return [json.loads(line) for line in f if line.strip()]
 
 
+def seeded(run, seed):
+    return run if seed == 0 else f"{run}_s{seed}"
+
+
 def measure(out, task):
     rows = []
     for label, run, net in rows_of(task):
-        path = os.path.join(out, run)
-        ev = json.loads(ganlite("eval", path, "--net", net, "--num", str(NUM), "--json"))
-        rows.append({"label": label, "run": run, "net": net, "path": path, "eval": ev, "lat": []})
+        evs = [json.loads(ganlite("eval", os.path.join(out, seeded(run, s)), "--net", net,
+                                  "--num", str(NUM), "--json")) for s in SEEDS]
+        rows.append({"label": label, "run": run, "net": net, "path": os.path.join(out, run),
+                     "evals": evs, "lat": []})
     for _ in range(ROUNDS):  # the variants in turn, so that drift hits them alike
         for r in rows:
             b = json.loads(ganlite("bench", "model", r["path"], "--net", r["net"], "--batch", "1",
@@ -89,6 +102,13 @@ def grid(out, task, rows):
     return os.path.relpath(path, ROOT)
 
 
+def seed_values(values, three):
+    f = (lambda v: f"{v:.3f}") if three else (lambda v: f"{v:.1f}")
+    if len(values) == 1:
+        return f(values[0])
+    return f(statistics.mean(values)) + " (" + " / ".join(f(v) for v in values) + ")"
+
+
 def table(task, rows):
     quality = (["FD-FMNIST A→B", "SWD×10³ A→B"] if task == "cyclegan" else
                ["FD-FMNIST", "L1", "PSNR (dB)", "SSIM"])
@@ -100,7 +120,7 @@ def table(task, rows):
         b = r["bench"]
         opts = b["options"]
         net = f"{b['model']} ngf {opts['ngf']}, {opts.get('n_blocks', opts.get('num_downs'))}"
-        vals = " | ".join(f"{r['eval'][k]:.3f}" if k in ("l1", "ssim") else f"{r['eval'][k]:.1f}"
+        vals = " | ".join(seed_values([e[k] for e in r["evals"]], k in ("l1", "ssim"))
                           for k in keys)
         lines.append(f"| {r['label']} | {net} | {b['params']:,} | "
                      f"{b['macs_torchprofile'] / 1e6:.2f} M | "
@@ -109,15 +129,17 @@ def table(task, rows):
 
 
 def training_notes(out, task):
-    m = last_metrics(os.path.join(out, f"crd_{task}"))
-    notes = [f"crd_{task}: {m[-1]['step']} steps in {m[-1]['time_s']:.0f} s"]
-    best = [x for x in m if "teacher_best_fd_fmnist" in x]
-    if best:
-        notes.append("teacher selection FD-FMNIST (training images) per cycle: " +
+    notes = []
+    for seed in SEEDS:
+        m = last_metrics(os.path.join(out, seeded(f"crd_{task}", seed)))
+        note = f"seed {seed}: crd_{task} {m[-1]['step']} steps in {m[-1]['time_s']:.0f} s"
+        best = [x for x in m if "teacher_best_fd_fmnist" in x]
+        if best:
+            note += ("; teacher selection FD-FMNIST (training images) per cycle " +
                      ", ".join(f"{x['teacher_fd_fmnist']:.1f}" for x in best) +
-                     f"; the student phases distilled the best ({best[-1]['teacher_best_fd_fmnist']:.1f})")
-    a = last_metrics(os.path.join(out, f"alone_{task}"))
-    notes.append(f"alone_{task}: {a[-1]['step']} steps in {a[-1]['time_s']:.0f} s")
+                     f", the best ({best[-1]['teacher_best_fd_fmnist']:.1f}) distilled")
+        a = last_metrics(os.path.join(out, seeded(f"alone_{task}", seed)))
+        notes.append(note + f"; alone_{task} {a[-1]['step']} steps in {a[-1]['time_s']:.0f} s")
     return notes
 
 
@@ -129,7 +151,7 @@ def main():
         threads = rows[0]["bench"]["threads"]
         md += [f"### {task}", ""] + table(task, rows) + [""]
         md += [f"Latency: batch 1, {threads} threads, median of {ROUNDS} rounds of 20 runs; "
-               f"quality on {NUM} test images.", ""]
+               f"quality on {NUM} test images, mean over seeds {SEEDS} (each in brackets).", ""]
         md += ["- " + n for n in training_notes(out, task)]
         md += ["", f"![{task} grid]({grid(out, task, rows)})", ""]
     text = "\n".join(md)

@@ -7,19 +7,28 @@
 #   crd_cyclegan    specs/crd_cyclegan_fmnist.json (sneaker -> ankle boot; 6 cycles of 1 teacher
 #                   epoch of 512 steps and 4 student epochs)
 #   alone_cyclegan  CycleGAN with mobile ResNet generators, 24 epochs (the CRD student's 12288 steps)
+#   alone_cyclegan_t  the same for 6 epochs (the teacher's 3072 steps)
 #   crd_pix2pix     specs/crd_pix2pix_fmnist.json (edges -> item, 6000 steps, batch 4)
 #   alone_pix2pix   pix2pix with the mobile ResNet generator, 6000 steps
 # then benchmarks/crd_table.py OUT (metrics, params, MACs, latency, grids) with PART table.
 # Usage: scripts/crd_runs.sh [OUT_DIR] [all|crd|alone|table] (defaults runs/crd, all); the parts
-# crd and alone can run side by side. GANLITE=path picks the binary; THREADS (default 1) per run.
+# crd and alone can run side by side. GANLITE=path picks the binary; THREADS (default 1) per run;
+# SEED=s (default 0) trains from another seed, the run names then ending in _s<s> (the table
+# averages the seeds listed in SEEDS, default "0").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${GANLITE:-build/bin/ganlite}
 OUT=${1:-runs/crd}
 PART=${2:-all}
 THREADS=${THREADS:-1}
+SEED=${SEED:-0}
+SUFFIX=""
+[ "$SEED" = 0 ] || SUFFIX="_s$SEED"
 mkdir -p "$OUT/specs"
 source scripts/runs_lib.sh
+train() {
+  train_run "$1$SUFFIX" "${@:2}" --set "seed=$SEED"
+}
 
 # The student trained alone: the CRD spec's task and recipe, G = its student network, no technique.
 alone_spec() {
@@ -39,15 +48,17 @@ PY
 }
 
 if [ "$PART" = all ] || [ "$PART" = crd ]; then
-  train_run crd_cyclegan specs/crd_cyclegan_fmnist.json --set technique.params.l1_student=true
-  train_run crd_pix2pix specs/crd_pix2pix_fmnist.json --set technique.params.l1_student=true
+  train crd_cyclegan specs/crd_cyclegan_fmnist.json --set technique.params.l1_student=true
+  train crd_pix2pix specs/crd_pix2pix_fmnist.json --set technique.params.l1_student=true
 fi
 if [ "$PART" = all ] || [ "$PART" = alone ]; then
   alone_spec specs/crd_cyclegan_fmnist.json "$OUT/specs/alone_cyclegan.json" 24
-  train_run alone_cyclegan "$OUT/specs/alone_cyclegan.json"
+  train alone_cyclegan "$OUT/specs/alone_cyclegan.json"
+  alone_spec specs/crd_cyclegan_fmnist.json "$OUT/specs/alone_cyclegan_t.json" 6
+  train alone_cyclegan_t "$OUT/specs/alone_cyclegan_t.json"
   alone_spec specs/crd_pix2pix_fmnist.json "$OUT/specs/alone_pix2pix.json" -
-  train_run alone_pix2pix "$OUT/specs/alone_pix2pix.json"
+  train alone_pix2pix "$OUT/specs/alone_pix2pix.json"
 fi
 if [ "$PART" = all ] || [ "$PART" = table ]; then
-  GANLITE="$B" benchmarks/crd_table.py "$OUT"
+  GANLITE="$B" SEEDS="${SEEDS:-0}" benchmarks/crd_table.py "$OUT"
 fi
