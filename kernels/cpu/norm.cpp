@@ -56,53 +56,62 @@ void norm_stats(T* mean, T* rstd, T* var, const T* x, const NormShape& sh, doubl
 
 namespace {
 
-// The epilogue at one element: its output from u, and dL/du from g.
-struct Epilogue {
-  NormEpilogue e;
-  double act(double v) const {
-    if (e.act == NormEpilogue::Act::none || v > 0) return v;
-    return e.act == NormEpilogue::Act::relu ? 0.0 : e.slope * v;
+// The activation's slope below 0 (above it 1): the epilogue as a select, so that the element
+// loops stay branch-free and vectorise.
+double negative_slope(const NormEpilogue& e) {
+  switch (e.act) {
+    case NormEpilogue::Act::relu:
+      return 0.0;
+    case NormEpilogue::Act::leaky_relu:
+      return e.slope;
+    case NormEpilogue::Act::none:
+      break;
   }
-  double slope_at(double v) const {
-    if (e.act == NormEpilogue::Act::none || v > 0) return 1.0;
-    return e.act == NormEpilogue::Act::relu ? 0.0 : e.slope;
-  }
-};
+  return 1.0;
+}
 
-// The norm's per-channel constants: u = (x - mu) * a + b, a = rstd * weight.
+// A channel's constants in one group: u = (x - mu) * a + b with a = rstd * weight, the masked
+// v = m * u, y = v or neg * v, and dL/du = g * act'(v) * m.
 template <class T>
 struct Channel {
-  double mu, r, w, b, m;
+  double mu, r, w, a, b, m, neg;
   Channel(const T* mean, const T* rstd, const T* weight, const T* bias, const T* mask, int64_t k,
-          int64_t ci)
+          int64_t ci, double neg_slope)
       : mu(mean[k]),
         r(rstd[k]),
         w(weight ? double(weight[ci]) : 1.0),
+        a(r * w),
         b(bias ? double(bias[ci]) : 0.0),
-        m(mask ? double(mask[ci]) : 1.0) {}
-  double u(T x) const { return (x - mu) * r * w + b; }
+        m(mask ? double(mask[ci]) : 1.0),
+        neg(neg_slope) {}
+  double u(T x) const { return (x - mu) * a + b; }
+  double slope(double u) const { return m * u > 0 ? 1.0 : neg; }
+  double gu(T g, T x) const { return g * slope(u(x)) * m; }
 };
 
-// The forward with the epilogue (kFused) or without: the plain norm's loop stays vectorisable.
+// The forward with the epilogue (kFused) or without.
 template <bool kFused, class T>
 void forward_impl(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
-                  const T* mask, const NormShape& sh, const Epilogue& epi) {
+                  const T* mask, const NormShape& sh, double neg) {
   const int64_t planes = sh.n * sh.c;
 #pragma omp parallel for schedule(static) if (worth_threads(sh, planes))
   for (int64_t p = 0; p < planes; ++p) {
     const int64_t ci = p % sh.c, k = sh.stat_of(p / sh.c, ci);
+    const T m = mask ? mask[ci] : T(1);
+    // m * ((x - mu) * a + b) = (x - mu) * (m a) + m b
     const T mu = mean[k];
-    const T a = rstd[k] * (weight ? weight[ci] : T(1));
-    const T b = bias ? bias[ci] : T(0);
+    const T a = rstd[k] * (weight ? weight[ci] : T(1)) * (kFused ? m : T(1));
+    const T b = (bias ? bias[ci] : T(0)) * (kFused ? m : T(1));
+    const T tn = static_cast<T>(neg);
     const T* xp = x + p * sh.s;
     T* yp = y + p * sh.s;
-    if constexpr (kFused) {
-      const double m = mask ? double(mask[ci]) : 1.0;
-      for (int64_t j = 0; j < sh.s; ++j)
-        yp[j] = static_cast<T>(epi.act(m * ((xp[j] - mu) * a + b)));
-    } else {
 #pragma omp simd
-      for (int64_t j = 0; j < sh.s; ++j) yp[j] = (xp[j] - mu) * a + b;
+    for (int64_t j = 0; j < sh.s; ++j) {
+      const T v = (xp[j] - mu) * a + b;
+      if constexpr (kFused)
+        yp[j] = v > 0 ? v : v * tn;
+      else
+        yp[j] = v;
     }
   }
 }
@@ -110,12 +119,12 @@ void forward_impl(T* y, const T* x, const T* mean, const T* rstd, const T* weigh
 template <bool kFused, class T>
 void backward_impl(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x, const T* mean,
                    const T* rstd, const T* weight, const T* bias, const T* mask,
-                   const NormShape& sh, bool batch_stats, const Epilogue& epi) {
+                   const NormShape& sh, bool batch_stats, double neg) {
   const int64_t cpg = sh.c / sh.groups;
   // dL/du at element i of channel c.
   auto gu = [&](const Channel<T>& c, int64_t i) -> double {
     if constexpr (kFused)
-      return g[i] * epi.slope_at(c.m * c.u(x[i])) * c.m;
+      return c.gu(g[i], x[i]);
     else
       return g[i];
   };
@@ -129,7 +138,7 @@ void backward_impl(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x
       if (batch_stats) {
         for_each_block(sh, k, [&](int64_t off, int64_t c0) {
           for (int64_t cc = 0; cc < cpg; ++cc) {
-            const Channel<T> c(mean, rstd, weight, bias, mask, k, c0 + cc);
+            const Channel<T> c(mean, rstd, weight, bias, mask, k, c0 + cc, neg);
             const int64_t o = off + cc * sh.s;
             md += c.w * lane_sum(sh.s, [&](int64_t j) { return gu(c, o + j); });
             mdx +=
@@ -141,7 +150,7 @@ void backward_impl(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x
       }
       for_each_block(sh, k, [&](int64_t off, int64_t c0) {
         for (int64_t cc = 0; cc < cpg; ++cc) {
-          const Channel<T> c(mean, rstd, weight, bias, mask, k, c0 + cc);
+          const Channel<T> c(mean, rstd, weight, bias, mask, k, c0 + cc, neg);
 #pragma omp simd
           for (int64_t j = off + cc * sh.s; j < off + (cc + 1) * sh.s; ++j)
             gx[j] = static_cast<T>(r * (gu(c, j) * c.w - md - (x[j] - mu) * r * mdx));
@@ -155,7 +164,7 @@ void backward_impl(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x
     double sw = 0, sb = 0, sm = 0;
     for (int64_t ni = 0; ni < sh.n; ++ni) {
       const int64_t k = sh.stat_of(ni, ci);
-      const Channel<T> c(mean, rstd, weight, bias, mask, k, ci);
+      const Channel<T> c(mean, rstd, weight, bias, mask, k, ci, neg);
       const int64_t o = (ni * sh.c + ci) * sh.s;
       sw += c.r * lane_sum(sh.s, [&](int64_t j) { return gu(c, o + j) * (x[o + j] - c.mu); });
       sb += lane_sum(sh.s, [&](int64_t j) { return gu(c, o + j); });
@@ -163,7 +172,7 @@ void backward_impl(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x
         if (gmask)
           sm += lane_sum(sh.s, [&](int64_t j) {
             const double u = c.u(x[o + j]);
-            return g[o + j] * epi.slope_at(c.m * u) * u;
+            return g[o + j] * c.slope(u) * u;
           });
     }
     if (gweight) gweight[ci] = static_cast<T>(sw);
@@ -178,9 +187,9 @@ template <class T>
 void norm_forward(T* y, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias,
                   const T* mask, const NormShape& sh, const NormEpilogue& epi) {
   if (mask || epi.act != NormEpilogue::Act::none)
-    forward_impl<true>(y, x, mean, rstd, weight, bias, mask, sh, Epilogue{epi});
+    forward_impl<true>(y, x, mean, rstd, weight, bias, mask, sh, negative_slope(epi));
   else
-    forward_impl<false>(y, x, mean, rstd, weight, bias, mask, sh, Epilogue{epi});
+    forward_impl<false>(y, x, mean, rstd, weight, bias, mask, sh, 1.0);
 }
 
 template <class T>
@@ -189,10 +198,10 @@ void norm_backward(T* gx, T* gweight, T* gbias, T* gmask, const T* g, const T* x
                    const NormShape& sh, bool batch_stats, const NormEpilogue& epi) {
   if (mask || epi.act != NormEpilogue::Act::none)
     backward_impl<true>(gx, gweight, gbias, gmask, g, x, mean, rstd, weight, bias, mask, sh,
-                        batch_stats, Epilogue{epi});
+                        batch_stats, negative_slope(epi));
   else
     backward_impl<false>(gx, gweight, gbias, gmask, g, x, mean, rstd, weight, bias, mask, sh,
-                         batch_stats, Epilogue{epi});
+                         batch_stats, 1.0);
 }
 
 #define GANLITE_NORM(T)                                                                            \
