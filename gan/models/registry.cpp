@@ -163,6 +163,7 @@ const std::vector<Entry>& entries() {
          o.n_blocks = r.integer("n_blocks", o.n_blocks, 0);
          o.norm = parse_norm(r.text("norm", "instance", {"instance", "batch", "none"}));
          o.use_dropout = r.boolean("use_dropout", o.use_dropout);
+         o.masked = r.boolean("masked", o.masked);
          return std::make_shared<ResnetGenerator>(o);
        },
        nullptr},
