@@ -110,68 +110,70 @@ void set_masks(nn::Module& net, double w) {
 
 }  // namespace
 
-// The masked ResNet generator (DMAD's search network): the plain one's parameter names plus one
-// mask per norm; with the plain weights and every mask open it computes the plain generator's
-// outputs (instance and batch norm, training and eval); a closed mask zeroes its channel; inside
-// the band the masks get gradients, outside it none.
-TEST_CASE("mask: the masked ResNet generator is the plain one when every mask is open", "[mask]") {
-  for (const char* norm : {"instance", "batch"}) {
-    INFO("norm " << norm);
-    gan::Options o = {
-        {"input_nc", "1"}, {"output_nc", "1"}, {"ngf", "4"}, {"n_blocks", "2"}, {"norm", norm}};
-    nn::ModulePtr plain = gan::make_model("resnet_generator", o);
-    o["masked"] = "true";
-    nn::ModulePtr masked = gan::make_model("resnet_generator", o);
-    const TensorMap p = plain->state_dict(), m = masked->state_dict();
-    size_t masks = 0;
-    for (const auto& [k, t] : m) {
-      INFO(k);
-      if (k.size() > 5 && k.compare(k.size() - 5, 5, ".mask") == 0)
-        ++masks;
-      else
-        CHECK(p.count(k) == 1);
-    }
-    CHECK(p.size() + masks == m.size());
-    CHECK(masks == 3 + 2 * 2 + 2);  // stem, two downsamplings, two per block, two upsamplings
-    masked->load_state_dict(p, false);
-    set_masks(*masked, 2.0);
-    Generator gen(3);
-    const Tensor x = randn({2, 1, 16, 16}, gen);
-    for (bool training : {true, false}) {
-      INFO("training " << training);
-      plain->train(training);
-      masked->train(training);
-      for (double bound : {0.0, 0.5}) {  // w = 2 is outside the band: m = 1 either way
-        nn::set_mask_bound(*masked, bound);
-        CHECK(max(abs((*plain)(x) - (*masked)(x))).item() < 1e-5);
+// The masked ResNet and mobile ResNet generators (DMAD's search networks): the plain one's
+// parameter names plus one mask per norm; with the plain weights and every mask open it computes
+// the plain generator's outputs (instance and batch norm, training and eval); a closed mask zeroes
+// its channel; inside the band the masks get gradients, outside it none.
+TEST_CASE("mask: the masked ResNet generators are the plain ones when every mask is open",
+          "[mask]") {
+  for (const std::string model : {"resnet_generator", "mobile_resnet_generator"})
+    for (const char* norm : {"instance", "batch"}) {
+      INFO(model << ", norm " << norm);
+      gan::Options o = {
+          {"input_nc", "1"}, {"output_nc", "1"}, {"ngf", "4"}, {"n_blocks", "2"}, {"norm", norm}};
+      nn::ModulePtr plain = gan::make_model(model, o);
+      o["masked"] = "true";
+      nn::ModulePtr masked = gan::make_model(model, o);
+      const TensorMap p = plain->state_dict(), m = masked->state_dict();
+      size_t masks = 0;
+      for (const auto& [k, t] : m) {
+        INFO(k);
+        if (k.size() > 5 && k.compare(k.size() - 5, 5, ".mask") == 0)
+          ++masks;
+        else
+          CHECK(p.count(k) == 1);
       }
+      CHECK(p.size() + masks == m.size());
+      CHECK(masks == 3 + 2 * 2 + 2);  // stem, two downsamplings, two per block, two upsamplings
+      masked->load_state_dict(p, false);
+      set_masks(*masked, 2.0);
+      Generator gen(3);
+      const Tensor x = randn({2, 1, 16, 16}, gen);
+      for (bool training : {true, false}) {
+        INFO("training " << training);
+        plain->train(training);
+        masked->train(training);
+        for (double bound : {0.0, 0.5}) {  // w = 2 is outside the band: m = 1 either way
+          nn::set_mask_bound(*masked, bound);
+          CHECK(max(abs((*plain)(x) - (*masked)(x))).item() < 1e-5);
+        }
+      }
+      masked->train(true);
+      nn::set_mask_bound(*masked, 0.5);
+      const auto layers = nn::mask_layers(*masked);
+      REQUIRE(layers.size() == masks);
+      Tensor loss = sum((*masked)(x)*x);
+      std::vector<Tensor> w;
+      for (auto& [name, l] : layers) w.push_back(l->mask);
+      std::vector<Tensor> g = grad({loss}, w);
+      CHECK(max(abs(g[0])).item() == 0);  // outside the band
+      set_masks(*masked, 0.0);            // m = 1/2, inside the band
+      loss = sum((*masked)(x)*x);
+      g = grad({loss}, w);
+      for (size_t i = 0; i < g.size(); ++i) {
+        INFO(layers[i].first);
+        CHECK(max(abs(g[i])).item() > 0);
+      }
+      // A closed stem mask zeroes the stem's output, whatever follows: the first downsampling conv
+      // then sees only zeros.
+      set_masks(*masked, 2.0);
+      {
+        NoGradGuard ng;
+        layers[0].second->mask.copy_(full(layers[0].second->mask.shape(), -2.0));
+      }
+      auto& seq = dynamic_cast<nn::Sequential&>(*masked->named_modules()[1].second);
+      Tensor h = x;
+      for (size_t i = 0; i < 4; ++i) h = seq[i](h);
+      CHECK(max(abs(h)).item() == 0);
     }
-    masked->train(true);
-    nn::set_mask_bound(*masked, 0.5);
-    const auto layers = nn::mask_layers(*masked);
-    REQUIRE(layers.size() == masks);
-    Tensor loss = sum((*masked)(x)*x);
-    std::vector<Tensor> w;
-    for (auto& [name, l] : layers) w.push_back(l->mask);
-    std::vector<Tensor> g = grad({loss}, w);
-    CHECK(max(abs(g[0])).item() == 0);  // outside the band
-    set_masks(*masked, 0.0);            // m = 1/2, inside the band
-    loss = sum((*masked)(x)*x);
-    g = grad({loss}, w);
-    for (size_t i = 0; i < g.size(); ++i) {
-      INFO(layers[i].first);
-      CHECK(max(abs(g[i])).item() > 0);
-    }
-    // A closed stem mask zeroes the stem's output, whatever follows: the first downsampling conv
-    // then sees only zeros.
-    set_masks(*masked, 2.0);
-    {
-      NoGradGuard ng;
-      layers[0].second->mask.copy_(full(layers[0].second->mask.shape(), -2.0));
-    }
-    auto& seq = dynamic_cast<nn::Sequential&>(*masked->named_modules()[1].second);
-    Tensor h = x;
-    for (size_t i = 0; i < 4; ++i) h = seq[i](h);
-    CHECK(max(abs(h)).item() == 0);
-  }
 }

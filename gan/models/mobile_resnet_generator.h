@@ -10,6 +10,7 @@ struct MobileResnetGeneratorOptions {
   int64_t input_nc = 3, output_nc = 3, ngf = 64, n_blocks = 9;
   Norm norm = Norm::instance;
   double dropout_rate = 0;  // gan-compression's --dropout_rate; the Dropout layer is always there
+  bool masked = false;      // DMAD's search network, as ResnetGeneratorOptions::masked
 };
 
 // conv = depthwise 3x3 (groups = channels), InstanceNorm2d, pointwise 1x1. Both convolutions
@@ -28,7 +29,7 @@ class SeparableConv2d : public nn::Module {
 // x + conv_block(x), conv_block = pad, sepconv, norm, ReLU, dropout, pad, sepconv, norm.
 class MobileResnetBlock : public nn::Module {
  public:
-  MobileResnetBlock(int64_t dim, Norm norm, double dropout_rate);
+  MobileResnetBlock(int64_t dim, Norm norm, double dropout_rate, bool masked = false);
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "MobileResnetBlock"; }
 

@@ -176,6 +176,7 @@ const std::vector<Entry>& entries() {
          o.n_blocks = r.integer("n_blocks", o.n_blocks, 0);
          o.norm = parse_norm(r.text("norm", "instance", {"instance", "batch", "none"}));
          o.dropout_rate = r.real("dropout_rate", o.dropout_rate);
+         o.masked = r.boolean("masked", o.masked);
          return std::make_shared<MobileResnetGenerator>(o);
        },
        nullptr},

@@ -29,8 +29,6 @@ nn::ModulePtr make_norm(Norm norm, int64_t channels) {
   return nullptr;
 }
 
-namespace {
-
 nn::ModulePtr make_masked_norm(Norm norm, int64_t channels, MaskedNorm::Act act) {
   GANLITE_CHECK(norm != Norm::none,
                 "masked generator: DMAD's masks follow a norm; norm 'none' has none to follow");
@@ -38,8 +36,6 @@ nn::ModulePtr make_masked_norm(Norm norm, int64_t channels, MaskedNorm::Act act)
              ? make_shared<nn::MaskedNormAct>(channels, MaskedNorm::Norm::batch, true, act)
              : make_shared<nn::MaskedNormAct>(channels, MaskedNorm::Norm::instance, false, act);
 }
-
-}  // namespace
 
 void push_norm_relu(nn::Sequential& m, Norm norm, int64_t channels, bool masked) {
   if (masked) {

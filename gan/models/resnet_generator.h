@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "engine/ops.h"
 #include "nn/layers.h"
 
 namespace ganlite::gan {
@@ -57,5 +58,7 @@ nn::ModulePtr make_norm(Norm norm, int64_t channels);
 // Appends norm then ReLU, or with `masked` the MaskedNormAct of that norm with the ReLU fused and
 // an Identity in the ReLU's place (the same indices). A masked network needs a norm.
 void push_norm_relu(nn::Sequential& m, Norm norm, int64_t channels, bool masked);
+// DMAD's gate for a norm of `norm` kind (nn::MaskedNormAct; batch norm affine, instance not).
+nn::ModulePtr make_masked_norm(Norm norm, int64_t channels, MaskedNorm::Act act);
 
 }  // namespace ganlite::gan
