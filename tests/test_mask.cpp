@@ -110,17 +110,17 @@ void set_masks(nn::Module& net, double w) {
 
 }  // namespace
 
-// The masked ResNet and mobile ResNet generators (DMAD's search networks): the plain one's
+// The masked ResNet, mobile ResNet and U-Net generators (DMAD's search networks): the plain one's
 // parameter names plus one mask per norm; with the plain weights and every mask open it computes
-// the plain generator's outputs (instance and batch norm, training and eval); a closed mask zeroes
-// its channel; inside the band the masks get gradients, outside it none.
-TEST_CASE("mask: the masked ResNet generators are the plain ones when every mask is open",
-          "[mask]") {
-  for (const std::string model : {"resnet_generator", "mobile_resnet_generator"})
+// the plain generator's outputs (instance and batch norm, training and eval); inside the band the
+// masks get gradients, outside it none; a closed mask zeroes its channel (the ResNet stem's).
+TEST_CASE("mask: the masked generators are the plain ones when every mask is open", "[mask]") {
+  for (const std::string model : {"resnet_generator", "mobile_resnet_generator", "unet_generator"})
     for (const char* norm : {"instance", "batch"}) {
       INFO(model << ", norm " << norm);
-      gan::Options o = {
-          {"input_nc", "1"}, {"output_nc", "1"}, {"ngf", "4"}, {"n_blocks", "2"}, {"norm", norm}};
+      const bool unet = model == "unet_generator";
+      gan::Options o = {{"input_nc", "1"}, {"output_nc", "1"}, {"ngf", "4"}, {"norm", norm}};
+      o[unet ? "num_downs" : "n_blocks"] = unet ? "5" : "2";
       nn::ModulePtr plain = gan::make_model(model, o);
       o["masked"] = "true";
       nn::ModulePtr masked = gan::make_model(model, o);
@@ -134,11 +134,13 @@ TEST_CASE("mask: the masked ResNet generators are the plain ones when every mask
           CHECK(p.count(k) == 1);
       }
       CHECK(p.size() + masks == m.size());
-      CHECK(masks == 3 + 2 * 2 + 2);  // stem, two downsamplings, two per block, two upsamplings
+      // ResNet: stem, two downsamplings, two per block, two upsamplings; U-Net (num_downs 5):
+      // the innermost block's one and two in each of the three middle blocks.
+      CHECK(masks == (unet ? 1 + 3 * 2 : 3 + 2 * 2 + 2));
       masked->load_state_dict(p, false);
       set_masks(*masked, 2.0);
       Generator gen(3);
-      const Tensor x = randn({2, 1, 16, 16}, gen);
+      const Tensor x = randn({2, 1, 32, 32}, gen);
       for (bool training : {true, false}) {
         INFO("training " << training);
         plain->train(training);
@@ -164,6 +166,7 @@ TEST_CASE("mask: the masked ResNet generators are the plain ones when every mask
         INFO(layers[i].first);
         CHECK(max(abs(g[i])).item() > 0);
       }
+      if (unet) continue;
       // A closed stem mask zeroes the stem's output, whatever follows: the first downsampling conv
       // then sees only zeros.
       set_masks(*masked, 2.0);

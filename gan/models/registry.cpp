@@ -189,6 +189,7 @@ const std::vector<Entry>& entries() {
          o.ngf = r.integer("ngf", o.ngf, 1);
          o.norm = parse_norm(r.text("norm", "batch", {"instance", "batch", "none"}));
          o.use_dropout = r.boolean("use_dropout", o.use_dropout);
+         o.masked = r.boolean("masked", o.masked);
          return std::make_shared<UnetGenerator>(o);
        },
        nullptr},

@@ -12,6 +12,9 @@ struct UnetGeneratorOptions {
   int64_t input_nc = 3, output_nc = 3, num_downs = 8, ngf = 64;
   Norm norm = Norm::batch;
   bool use_dropout = false;  // Dropout(0.5) in the ngf*8 middle blocks
+  // DMAD's search network: every norm an nn::MaskedNormAct without activation (the activations
+  // open the next block), the plain network's names plus "<norm>.mask".
+  bool masked = false;
 };
 
 // One level: down = [LeakyReLU(0.2)], Conv 4x4 s2, [norm]; then the submodule; then up = ReLU,
@@ -22,7 +25,8 @@ class UnetSkipConnectionBlock : public nn::Module {
   enum class Kind { outermost, middle, innermost };
   // input_nc 0 means outer_nc; submodule is null for the innermost block.
   UnetSkipConnectionBlock(int64_t outer_nc, int64_t inner_nc, int64_t input_nc,
-                          nn::ModulePtr submodule, Kind kind, Norm norm, bool use_dropout);
+                          nn::ModulePtr submodule, Kind kind, Norm norm, bool use_dropout,
+                          bool masked = false);
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "UnetSkipConnectionBlock"; }
 
