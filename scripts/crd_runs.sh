@@ -17,13 +17,9 @@
 # averages the seeds listed in SEEDS, default "0").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=${GANLITE:-build/bin/ganlite}
 OUT=${1:-runs/crd}
 PART=${2:-all}
 THREADS=${THREADS:-1}
-SEED=${SEED:-0}
-SUFFIX=""
-[ "$SEED" = 0 ] || SUFFIX="_s$SEED"
 mkdir -p "$OUT/specs"
 source scripts/runs_lib.sh
 train() {

@@ -16,7 +16,6 @@
 # STEPS=3000 (the defaults) pick the student runs; THREADS (default 1) per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=${GANLITE:-build/bin/ganlite}
 OUT=${1:-runs/dgl}
 PART=${2:-all}
 STEPS=${STEPS:-3000}

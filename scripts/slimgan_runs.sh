@@ -11,12 +11,8 @@
 # widths (default all four: ch 8 16 24 32).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=${GANLITE:-build/bin/ganlite}
 OUT=${1:-runs/slimgan}
 PART=${2:-all}
-SEED=${SEED:-0}
-SUFFIX=""
-[ "$SEED" = 0 ] || SUFFIX="_s$SEED"
 mkdir -p "$OUT"
 
 source scripts/runs_lib.sh
