@@ -1,7 +1,6 @@
 // The data layer: PNG round trips and hostile files, transforms, the CycleGAN / pix2pix / single
 // folder layouts (fixtures written here with save_png) and their one-line errors, Fashion-MNIST and
 // its derived tasks (skipped without the installed dataset), and the background loader.
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "nn/data/image_folder.h"
 #include "nn/data/loader.h"
 #include "nn/data/transforms.h"
+#include "trainer_fixtures.h"
 
 // The writer, static in this file, for inputs save_png does not produce (JPEG, RGBA).
 #define STB_IMAGE_WRITE_STATIC
@@ -29,16 +29,9 @@ using namespace ganlite;
 using namespace ganlite::data;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
+using ganlite::test::out_dir;
 
 namespace {
-
-// A fresh directory under P_tmpdir for one fixture.
-std::string fixture_dir(const std::string& name) {
-  fs::path p = fs::path(P_tmpdir) / ("ganlite_data_" + std::to_string(getpid())) / name;
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
 
 // (C, H, W) with byte-exact values (k / 127.5 - 1), distinct per image `id`, so PNG round-trips
 // compare exactly.
@@ -120,7 +113,7 @@ std::vector<int64_t> epoch_labels(Loader& loader,
 }  // namespace
 
 TEST_CASE("PNG write/read round-trips RGB, gray and grids", "[data]") {
-  std::string dir = fixture_dir("png");
+  std::string dir = out_dir("png");
   Tensor rgb = pattern(3, 5, 7, 1);
   save_png(dir + "/rgb.png", rgb);
   CHECK(equal(read_image(dir + "/rgb.png", 3), rgb));
@@ -151,7 +144,7 @@ TEST_CASE("PNG write/read round-trips RGB, gray and grids", "[data]") {
 }
 
 TEST_CASE("JPEG, RGBA and 16-bit PNG inputs decode to RGB in [-1, 1]", "[data]") {
-  std::string dir = fixture_dir("formats");
+  std::string dir = out_dir("formats");
   std::vector<uint8_t> rgba(16 * 16 * 4);
   for (int i = 0; i < 16 * 16; ++i) {
     rgba[i * 4] = uint8_t(i % 16 * 16);  // a smooth ramp survives JPEG
@@ -183,7 +176,7 @@ TEST_CASE("JPEG, RGBA and 16-bit PNG inputs decode to RGB in [-1, 1]", "[data]")
 }
 
 TEST_CASE("hostile image files give one error naming the path", "[data]") {
-  std::string dir = fixture_dir("hostile");
+  std::string dir = out_dir("hostile");
   save_png(dir + "/ok.png", pattern(3, 16, 16, 0));
   std::string png = read_bytes(dir + "/ok.png");
 
@@ -213,7 +206,7 @@ TEST_CASE("hostile image files give one error naming the path", "[data]") {
 }
 
 TEST_CASE("damaged PNG and JPEG files are refused by name, not decoded into garbage", "[data]") {
-  std::string dir = fixture_dir("damaged");
+  std::string dir = out_dir("damaged");
   std::vector<uint16_t> px(64 * 64);
   for (size_t i = 0; i < px.size(); ++i) px[i] = uint16_t(i * 977);
   const std::string png = png16_gray(64, 64, px);
@@ -297,7 +290,7 @@ TEST_CASE("transforms: resize, crop, flip, pad, normalise, edges", "[data]") {
 }
 
 TEST_CASE("CycleGAN unaligned layout loads and augments deterministically", "[data]") {
-  std::string root = fixture_dir("cyclegan");
+  std::string root = out_dir("cyclegan");
   fs::create_directories(root + "/trainA");
   fs::create_directories(root + "/trainB");
   for (int i = 0; i < 3; ++i)
@@ -337,7 +330,7 @@ TEST_CASE("CycleGAN unaligned layout loads and augments deterministically", "[da
 
 TEST_CASE("pix2pix aligned layout splits A|B pixel-exactly, both halves augmented alike",
           "[data]") {
-  std::string root = fixture_dir("pix2pix");
+  std::string root = out_dir("pix2pix");
   fs::create_directories(root + "/train");
   fs::create_directories(root + "/test");
   std::vector<Tensor> as, bs;
@@ -378,7 +371,7 @@ TEST_CASE("pix2pix aligned layout splits A|B pixel-exactly, both halves augmente
 }
 
 TEST_CASE("single folder layout", "[data]") {
-  std::string root = fixture_dir("single");
+  std::string root = out_dir("single");
   for (int i = 0; i < 3; ++i)
     save_png(root + "/" + std::to_string(i) + ".png", pattern(3, 9, 9, i));
   FolderOptions o;
@@ -392,7 +385,7 @@ TEST_CASE("single folder layout", "[data]") {
 }
 
 TEST_CASE("malformed dataset folders give one clear error naming the path", "[data]") {
-  std::string root = fixture_dir("malformed");
+  std::string root = out_dir("malformed");
   fs::create_directories(root + "/trainA");
   save_png(root + "/trainA/a.png", pattern(3, 12, 12, 0));
   FolderOptions o;
@@ -449,7 +442,7 @@ TEST_CASE("malformed dataset folders give one clear error naming the path", "[da
   REQUIRE_THROWS_WITH(SingleFolder(o), Contains(root + "/nope") && Contains("expected"));
 
   // Aligned images need an even width.
-  std::string al = fixture_dir("malformed_aligned");
+  std::string al = out_dir("malformed_aligned");
   fs::create_directories(al + "/train");
   save_png(al + "/train/odd.png", pattern(3, 8, 17, 0));
   o.root = al;

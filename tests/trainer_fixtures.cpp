@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -17,8 +18,24 @@ namespace ganlite::test {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+namespace {
+
+// The test process's directory under P_tmpdir, removed when the process exits (runs and
+// checkpoints add up to gigabytes over a suite) unless GANLITE_KEEP_TEST_DIRS is set.
+struct ProcessDir {
+  fs::path path = fs::path(P_tmpdir) / ("ganlite_test_" + std::to_string(getpid()));
+  ~ProcessDir() {
+    const char* keep = std::getenv("GANLITE_KEEP_TEST_DIRS");
+    std::error_code ec;
+    if (!keep || !*keep) fs::remove_all(path, ec);
+  }
+};
+
+}  // namespace
+
 std::string out_dir(const std::string& name) {
-  fs::path p = fs::path(P_tmpdir) / ("ganlite_trainer_" + std::to_string(getpid())) / name;
+  static const ProcessDir root;
+  fs::path p = root.path / name;
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();

@@ -14,7 +14,8 @@
 
 namespace ganlite::test {
 
-// A fresh, empty directory under the temp dir, unique to this process.
+// A fresh, empty directory under the temp dir, unique to this process; all of them are removed
+// when the process exits (set GANLITE_KEEP_TEST_DIRS to keep them).
 std::string out_dir(const std::string& name);
 
 // DCGAN (vanilla loss), 20 steps of batch 4 over 40 images, linear decay from step 10; logs
