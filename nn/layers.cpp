@@ -91,14 +91,16 @@ BatchNorm2d::BatchNorm2d(int64_t c, double eps, double momentum, bool affine, bo
   }
 }
 
+void count_batch(Tensor& num_batches_tracked) {
+  NoGradGuard ng;
+  // Counted on the buffer's device through f64 (exact below 2^53), so no host round trip.
+  num_batches_tracked.copy_(num_batches_tracked.to(DType::f64) + 1.0);
+}
+
 Tensor BatchNorm2d::forward(const Tensor& x) {
   GANLITE_CHECK(x.dim() == 4, "BatchNorm2d: expected input of rank 4, got shape ", x.shape_str());
   bool batch_stats = is_training() || !running_mean.defined();
-  if (is_training() && num_batches_tracked.defined()) {
-    NoGradGuard ng;
-    // Counted on the buffer's device through f64 (exact below 2^53), so no host round trip.
-    num_batches_tracked.copy_(num_batches_tracked.to(DType::f64) + 1.0);
-  }
+  if (is_training() && num_batches_tracked.defined()) count_batch(num_batches_tracked);
   return batch_norm(x, weight, bias, running_mean, running_var, batch_stats, momentum, eps);
 }
 

@@ -49,6 +49,9 @@ class Embedding : public Module {
 };
 
 // BatchNorm2d with PyTorch's buffers: running_mean, running_var, num_batches_tracked.
+// Batch norm's num_batches_tracked += 1 (PyTorch's counter), on the buffer's device.
+void count_batch(Tensor& num_batches_tracked);
+
 class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int64_t channels, double eps = 1e-5, double momentum = 0.1,

@@ -6,6 +6,7 @@
 #include "engine/error.h"
 #include "engine/ops.h"
 #include "nn/init.h"
+#include "nn/layers.h"
 
 namespace ganlite::nn {
 
@@ -43,10 +44,7 @@ Tensor MaskedNormAct::forward(const Tensor& x) {
   GANLITE_CHECK(x.dim() == 4, "MaskedNormAct: expected input of rank 4, got shape ", x.shape_str());
   MaskedNorm o = options;
   o.training = is_training();
-  if (o.training && num_batches_tracked.defined()) {
-    NoGradGuard ng;
-    num_batches_tracked.copy_(num_batches_tracked.to(DType::f64) + 1.0);
-  }
+  if (o.training && num_batches_tracked.defined()) count_batch(num_batches_tracked);
   return norm_mask_act(x, weight, bias, running_mean, running_var, soft_mask(mask, bound), o);
 }
 

@@ -230,27 +230,23 @@ class CrdTechnique : public gan::Technique {
   // gains the adversarial term gan_loss(D(out), real).
   void train_students(gan::Run& run, const Tensor& x, const Tensor& target, nn::Module* D,
                       gan::Scalars& log) {
-    nn::Module& phi = run.module("phi");
-    const Tensor out = run.module("student")(x);
-    Tensor loss = crd_terms(phi, out, target, log);
-    if (D) {
+    // The adversarial term, when D is given, added and logged as <prefix>gan.
+    auto with_gan = [&](Tensor loss, const Tensor& out, const std::string& prefix) {
+      if (!D) return loss;
       const Tensor adv = gan::g_loss(run.mode, (*D)(out));
-      log.push_back({"student_gan", adv.item()});
-      loss = loss + adv;
-    }
+      log.push_back({prefix + "gan", adv.item()});
+      return loss + adv;
+    };
+    const Tensor out = run.module("student")(x);
+    const Tensor loss = with_gan(crd_terms(run.module("phi"), out, target, log), out, "student_");
     log.push_back({"student_l1_to_teacher", l1_loss(out.detach(), target).item()});
     train_student(run, "student", loss, log, "student_");
     if (!p_.l1_student) return;
     const Tensor out_l1 = run.module("student_l1")(x);
     const Tensor l1 = l1_loss(out_l1, target);
-    Tensor loss_l1 = l1 * p_.l1_weight;
     log.push_back({"student_l1_l1_to_teacher", l1.item()});
-    if (D) {
-      const Tensor adv = gan::g_loss(run.mode, (*D)(out_l1));
-      log.push_back({"student_l1_gan", adv.item()});
-      loss_l1 = loss_l1 + adv;
-    }
-    train_student(run, "student_l1", loss_l1, log, "student_l1_");
+    train_student(run, "student_l1", with_gan(l1 * p_.l1_weight, out_l1, "student_l1_"), log,
+                  "student_l1_");
   }
 
   // style_weight * style + feature_weight * feature + rkd_weight * (RKD rows + columns + patches),

@@ -123,6 +123,18 @@ Run::Run(json resolved_spec, Options options)
   if (spec["losses"]["pl_weight"].get<double>() > 0) pl_mean = zeros({}, DType::f32, device);
 }
 
+namespace {
+
+// A network the run keeps without training it (an average, a snapshot, a teacher): on the run's
+// device, no gradient into its weights, eval mode.
+void freeze_on(nn::Module& m, Device device) {
+  m.to(device);
+  m.requires_grad_(false);
+  m.eval();
+}
+
+}  // namespace
+
 void Run::add_ema() {
   const json& e = spec["ema"];
   const double half_life = e["half_life_kimg"], decay = e["decay"];
@@ -136,9 +148,7 @@ void Run::add_ema() {
   n->model = of.model;
   n->averages = deploy;
   n->module = make_described_model(of.model);
-  n->module->to(device);
-  n->module->requires_grad_(false);
-  n->module->eval();
+  freeze_on(*n->module, device);
   // decay^(images per step) = 1/2 after 1000 * half_life images.
   const double per_step = half_life > 0 ? std::pow(0.5, batch_size / (1000.0 * half_life)) : decay;
   n->ema = std::make_unique<nn::Ema>(*of.module, *n->module, per_step);
@@ -152,9 +162,7 @@ Network& Run::add_snapshot(const std::string& name, nn::ModulePtr module, json m
   n->model = std::move(model);
   n->snapshot = true;
   n->module = std::move(module);
-  n->module->to(device);
-  n->module->requires_grad_(false);
-  n->module->eval();
+  freeze_on(*n->module, device);
   return add(std::move(n));
 }
 
@@ -217,9 +225,7 @@ Network& Run::add_teacher(const std::string& name, const std::string& pointer) {
   NetSource source;
   n->module = load_net_ref(ref, pointer, "G", &source, &n->model, pinned ? &*pinned : nullptr);
   n->source = source;
-  n->module->to(device);
-  n->module->requires_grad_(false);
-  n->module->eval();
+  freeze_on(*n->module, device);
   return add(std::move(n));
 }
 
